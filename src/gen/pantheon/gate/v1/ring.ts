@@ -68,6 +68,8 @@ export interface RuntimeSettings {
   compressThresholdBytes: number;
   maxInflatedBytes: number;
   backendTimeoutMs: number;
+  routeTimeoutMs: number;
+  maxPendingPerSession: number;
 }
 
 /**
@@ -814,6 +816,8 @@ function createBaseRuntimeSettings(): RuntimeSettings {
     compressThresholdBytes: 0,
     maxInflatedBytes: 0,
     backendTimeoutMs: 0,
+    routeTimeoutMs: 0,
+    maxPendingPerSession: 0,
   };
 }
 
@@ -836,6 +840,12 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     }
     if (message.backendTimeoutMs !== 0) {
       writer.uint32(48).uint32(message.backendTimeoutMs);
+    }
+    if (message.routeTimeoutMs !== 0) {
+      writer.uint32(56).uint32(message.routeTimeoutMs);
+    }
+    if (message.maxPendingPerSession !== 0) {
+      writer.uint32(64).uint32(message.maxPendingPerSession);
     }
     return writer;
   },
@@ -901,6 +911,22 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
             message.backendTimeoutMs = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.routeTimeoutMs = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.maxPendingPerSession = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -945,6 +971,16 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
         : isSet(object.backend_timeout_ms)
         ? globalThis.Number(object.backend_timeout_ms)
         : 0,
+      routeTimeoutMs: isSet(object.routeTimeoutMs)
+        ? globalThis.Number(object.routeTimeoutMs)
+        : isSet(object.route_timeout_ms)
+        ? globalThis.Number(object.route_timeout_ms)
+        : 0,
+      maxPendingPerSession: isSet(object.maxPendingPerSession)
+        ? globalThis.Number(object.maxPendingPerSession)
+        : isSet(object.max_pending_per_session)
+        ? globalThis.Number(object.max_pending_per_session)
+        : 0,
     };
   },
 
@@ -968,6 +1004,12 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     if (message.backendTimeoutMs !== 0) {
       obj.backendTimeoutMs = Math.round(message.backendTimeoutMs);
     }
+    if (message.routeTimeoutMs !== 0) {
+      obj.routeTimeoutMs = Math.round(message.routeTimeoutMs);
+    }
+    if (message.maxPendingPerSession !== 0) {
+      obj.maxPendingPerSession = Math.round(message.maxPendingPerSession);
+    }
     return obj;
   },
 
@@ -982,6 +1024,8 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     message.compressThresholdBytes = object.compressThresholdBytes ?? 0;
     message.maxInflatedBytes = object.maxInflatedBytes ?? 0;
     message.backendTimeoutMs = object.backendTimeoutMs ?? 0;
+    message.routeTimeoutMs = object.routeTimeoutMs ?? 0;
+    message.maxPendingPerSession = object.maxPendingPerSession ?? 0;
     return message;
   },
 };

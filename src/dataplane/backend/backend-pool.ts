@@ -1,0 +1,229 @@
+// Everything between a worker's sessions and the game services: which
+// service a module belongs to, asking the control plane for a route, one
+// tunnel per instance, request deadlines, and failing requests fast with a
+// clear code when an instance is unreachable.
+import { EnvelopeKind, type Envelope } from '../../gen/pantheon/roma/v1/tunnel.js';
+import { PacketCode, type Packet } from '../../gen/pantheon/client/v1/packet.js';
+import type { RouteResult, ServiceInstance } from '../../gen/pantheon/gate/v1/ring.js';
+import type { Logger } from '../../common/logger.js';
+import type { GateSession } from '../session.js';
+import { RomaTunnel } from './roma-tunnel.js';
+
+export const ROMA_SERVICE = 'roma';
+const COOLDOWN_MIN_MS = 500;
+const COOLDOWN_MAX_MS = 10_000;
+
+export interface BackendSettings {
+  backendTimeoutMs: number;
+  routeTimeoutMs: number;
+  maxPendingPerSession: number;
+}
+
+export interface BackendDeps {
+  gateId: string;
+  logger: Logger;
+  settings: () => BackendSettings;
+  requestRoute(session: GateSession, service: string): void;
+  sessionByKey(key: string): GateSession | undefined;
+  /** Delivers a RESPONSE or PUSH from a backend to its session. */
+  deliver(session: GateSession, envelope: Envelope): void;
+}
+
+interface Cooldown {
+  until: number;
+  lastMs: number;
+}
+
+export class BackendPool {
+  private instances = new Map<string, ServiceInstance>();
+  private readonly tunnels = new Map<string, RomaTunnel>();
+  private readonly tunnelSessions = new Map<string, Set<GateSession>>();
+  private readonly cooldowns = new Map<string, Cooldown>();
+  /** When each session started waiting for a route, per service. */
+  private readonly routeWaitSince = new Map<GateSession, number>();
+
+  constructor(private readonly deps: BackendDeps) {}
+
+  updateRegistry(instances: ServiceInstance[]): void {
+    this.instances = new Map(instances.map((instance) => [instance.id, instance]));
+    for (const [id, tunnel] of this.tunnels) {
+      const current = this.instances.get(id);
+      if (!current || current.grpcAddress !== tunnel.instance.grpcAddress) this.breakTunnel(tunnel, 'instance left the registry');
+    }
+  }
+
+  /** Routes one client packet of a backend module. */
+  forward(session: GateSession, packet: Packet, service: string): void {
+    const route = session.routes.get(service);
+    if (!route) {
+      this.awaitRoute(session, packet, service);
+      return;
+    }
+    const tunnel = this.tunnelFor(route.instanceId);
+    if (!tunnel) {
+      session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      return;
+    }
+    if (!route.opened) {
+      tunnel.send(this.envelope(EnvelopeKind.ENVELOPE_KIND_SESSION_OPEN, session));
+      route.opened = true;
+      this.sessionsOf(route.instanceId).add(session);
+    }
+    const envelope = this.envelope(EnvelopeKind.ENVELOPE_KIND_REQUEST, session);
+    envelope.mod = packet.mod;
+    envelope.seq = packet.seq;
+    envelope.obj = packet.obj;
+    envelope.index = packet.index;
+    envelope.data = packet.data;
+    envelope.dataVersion = packet.dataVersion;
+    if (!tunnel.send(envelope)) {
+      session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      return;
+    }
+    session.inflight.set(packet.index, { deadline: Date.now() + this.deps.settings().backendTimeoutMs, mod: packet.mod, seq: packet.seq, instanceId: route.instanceId });
+  }
+
+  /** The control plane answered a RouteRequest. */
+  applyRoute(session: GateSession, result: RouteResult): void {
+    const waiting = session.awaitingRoute.get(result.service);
+    session.awaitingRoute.delete(result.service);
+    this.routeWaitSince.delete(session);
+    if (!result.instanceId) {
+      this.deps.logger.warn({ event: 'route_unavailable', service: result.service, error: result.error }, 'no instance for session');
+      for (const packet of waiting ?? []) session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      return;
+    }
+    session.routes.set(result.service, { instanceId: result.instanceId, opened: false });
+    for (const packet of waiting ?? []) this.forward(session, packet, result.service);
+  }
+
+  /** Called from the bucket sweep: expire requests and route waits that took too long. */
+  sweep(session: GateSession, now: number): void {
+    for (const [index, request] of session.inflight) {
+      if (request.deadline > now) continue;
+      session.inflight.delete(index);
+      session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code: PacketCode.PACKET_CODE_TIMEOUT });
+    }
+    const since = this.routeWaitSince.get(session);
+    if (since !== undefined && now - since > this.deps.settings().routeTimeoutMs) {
+      this.routeWaitSince.delete(session);
+      for (const [service, packets] of session.awaitingRoute) {
+        for (const packet of packets) session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+        session.awaitingRoute.delete(service);
+      }
+    }
+  }
+
+  sessionClosed(session: GateSession): void {
+    this.routeWaitSince.delete(session);
+    for (const route of session.routes.values()) {
+      if (!route.opened) continue;
+      this.tunnels.get(route.instanceId)?.send(this.envelope(EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE, session));
+      this.tunnelSessions.get(route.instanceId)?.delete(session);
+    }
+  }
+
+  close(): void {
+    for (const tunnel of this.tunnels.values()) tunnel.close();
+    this.tunnels.clear();
+  }
+
+  get tunnelCount(): number {
+    return this.tunnels.size;
+  }
+
+  private awaitRoute(session: GateSession, packet: Packet, service: string): void {
+    const waiting = session.awaitingRoute.get(service);
+    if (waiting) {
+      if (waiting.length >= this.deps.settings().maxPendingPerSession) {
+        session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
+        return;
+      }
+      waiting.push(packet);
+      return;
+    }
+    session.awaitingRoute.set(service, [packet]);
+    if (!this.routeWaitSince.has(session)) this.routeWaitSince.set(session, Date.now());
+    this.deps.requestRoute(session, service);
+  }
+
+  private tunnelFor(instanceId: string): RomaTunnel | null {
+    const existing = this.tunnels.get(instanceId);
+    if (existing) return existing;
+    const instance = this.instances.get(instanceId);
+    if (!instance) return null;
+    const cooldown = this.cooldowns.get(instanceId);
+    if (cooldown && cooldown.until > Date.now()) return null;
+    const tunnel = new RomaTunnel(instance, this.deps.logger, {
+      onEnvelope: (envelope) => this.onEnvelope(instanceId, envelope),
+      onBroken: (broken, reason) => this.onTunnelBroken(broken, reason),
+    });
+    this.tunnels.set(instanceId, tunnel);
+    return tunnel;
+  }
+
+  private onEnvelope(instanceId: string, envelope: Envelope): void {
+    this.cooldowns.delete(instanceId); // it answers: the next break starts from the shortest cooldown
+    const session = this.deps.sessionByKey(Buffer.from(envelope.sessionId).toString('latin1'));
+    if (!session) return; // the client left while Roma was answering
+    if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE) {
+      // Roma dropped the session: the next request opens it again.
+      for (const route of session.routes.values()) route.opened = false;
+      return;
+    }
+    if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_RESPONSE) {
+      if (!session.inflight.delete(envelope.index)) return; // already answered with TIMEOUT
+    } else if (envelope.kind !== EnvelopeKind.ENVELOPE_KIND_PUSH) {
+      return;
+    }
+    this.deps.deliver(session, envelope);
+  }
+
+  private onTunnelBroken(tunnel: RomaTunnel, reason: string): void {
+    const id = tunnel.instance.id;
+    if (this.tunnels.get(id) === tunnel) this.tunnels.delete(id);
+    const previous = this.cooldowns.get(id);
+    const lastMs = Math.min(COOLDOWN_MAX_MS, previous && previous.lastMs > 0 ? previous.lastMs * 2 : COOLDOWN_MIN_MS);
+    this.cooldowns.set(id, { until: Date.now() + lastMs, lastMs });
+    const sessions = this.tunnelSessions.get(id);
+    this.tunnelSessions.delete(id);
+    for (const session of sessions ?? []) {
+      for (const route of session.routes.values()) if (route.instanceId === id) route.opened = false;
+      for (const [index, request] of session.inflight) {
+        if (request.instanceId !== id) continue;
+        session.inflight.delete(index);
+        session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code: PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE });
+      }
+    }
+    this.deps.logger.info({ event: 'tunnel_cooldown', instance: id, cooldown_ms: lastMs, sessions: sessions?.size ?? 0, reason }, 'instance cooling down');
+  }
+
+  private breakTunnel(tunnel: RomaTunnel, reason: string): void {
+    tunnel.close();
+    this.onTunnelBroken(tunnel, reason);
+  }
+
+  private sessionsOf(instanceId: string): Set<GateSession> {
+    let sessions = this.tunnelSessions.get(instanceId);
+    if (!sessions) this.tunnelSessions.set(instanceId, (sessions = new Set()));
+    return sessions;
+  }
+
+  private envelope(kind: EnvelopeKind, session: GateSession): Envelope {
+    return {
+      kind,
+      sessionId: session.sessionId!,
+      accountId: session.accountId,
+      playerId: session.accountId,
+      color: session.color,
+      mod: 0,
+      seq: 0,
+      obj: 0n,
+      index: 0,
+      data: new Uint8Array(0),
+      dataVersion: 0n,
+      code: 0,
+      gateId: this.deps.gateId,
+    };
+  }
+}

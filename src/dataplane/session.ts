@@ -1,0 +1,111 @@
+// One client connection inside a worker, from first byte to close: its
+// handshake state, its two frame ciphers, its routes to backends and the
+// requests it has in flight.
+import { Packet, PacketCode, Module, SystemSeq, LogoutCode, ServerLogout } from '../gen/pantheon/client/v1/packet.js';
+import { FrameOpener, FrameSealer } from '../security/frame-cipher.js';
+import type { ClientConnection, CloseReason } from './transports/transport.js';
+import type { EstablishedSession } from './handshake.js';
+import type { Bucketed } from './buckets.js';
+import type { WorkerCounterSet } from './counters.js';
+
+export type SessionState = 'awaiting_hello' | 'handshaking' | 'open' | 'closed';
+
+export interface SessionRoute {
+  instanceId: string;
+  /** SESSION_OPEN has been sent on the current tunnel to that instance. */
+  opened: boolean;
+}
+
+export interface InflightRequest {
+  deadline: number;
+  mod: number;
+  seq: number;
+  instanceId: string;
+}
+
+export class GateSession implements Bucketed {
+  bucket = 0;
+  state: SessionState = 'awaiting_hello';
+  readonly acceptedAt = Date.now();
+  lastHeardAt = this.acceptedAt;
+  handshakeDeadline: number;
+
+  sessionId: Buffer | null = null;
+  /** sessionId as a map key (latin1: one char per byte, no hex cost). */
+  key = '';
+  accountId = 0n;
+  color = '';
+  heartbeatIntervalMs = 0;
+  private sealer: FrameSealer | null = null;
+  private opener: FrameOpener | null = null;
+
+  readonly routes = new Map<string, SessionRoute>();
+  /** Packets waiting for the control plane to choose an instance, per service. */
+  readonly awaitingRoute = new Map<string, Packet[]>();
+  readonly inflight = new Map<number, InflightRequest>();
+
+  constructor(readonly connection: ClientConnection, handshakeTimeoutMs: number, private readonly counters: WorkerCounterSet) {
+    this.handshakeDeadline = this.acceptedAt + handshakeTimeoutMs;
+  }
+
+  establish(established: EstablishedSession): void {
+    this.sessionId = established.sessionId;
+    this.key = established.sessionId.toString('latin1');
+    this.accountId = established.accountId;
+    this.color = established.color;
+    this.heartbeatIntervalMs = established.heartbeatIntervalMs;
+    if (established.keys) {
+      this.sealer = new FrameSealer(established.keys.s2cKey, established.keys.s2cIv);
+      this.opener = new FrameOpener(established.keys.c2sKey, established.keys.c2sIv);
+    }
+    this.state = 'open';
+  }
+
+  /** Decrypts and decodes one post-handshake body; null means the client broke the protocol. */
+  openPacket(body: Uint8Array): Packet | null {
+    const plaintext = this.opener ? this.opener.open(body) : body;
+    if (!plaintext) return null;
+    try {
+      return Packet.decode(plaintext);
+    } catch {
+      return null;
+    }
+  }
+
+  sendPacket(packet: Packet): void {
+    this.sendPlaintext(Packet.encode(packet).finish());
+  }
+
+  /** Sends an already-encoded Packet; pushes to many sessions encode once and call this per session. */
+  sendPlaintext(plaintext: Uint8Array): void {
+    if (this.state === 'closed') return;
+    const body = this.sealer ? this.sealer.seal(plaintext) : plaintext;
+    if (this.connection.send(body)) {
+      this.counters.packetsOut++;
+      this.counters.bytesOut += body.length;
+    }
+  }
+
+  respond(request: Packet, code: PacketCode, data: Uint8Array = EMPTY): void {
+    this.sendPacket({ mod: request.mod, seq: request.seq, obj: request.obj, index: request.index, data, compressed: false, dataVersion: 0n, code });
+  }
+
+  /** Tells the client why, then closes: every deliberate close of an open session goes through here. */
+  logoutAndClose(code: LogoutCode, reason: string, closeReason: CloseReason = 'normal'): void {
+    if (this.state === 'open') {
+      this.sendPacket({
+        mod: Module.MODULE_SYSTEM,
+        seq: SystemSeq.SYSTEM_SEQ_SERVER_LOGOUT,
+        obj: 0n,
+        index: 0,
+        data: ServerLogout.encode({ code, reason }).finish(),
+        compressed: false,
+        dataVersion: 0n,
+        code: 0,
+      });
+    }
+    this.connection.close(closeReason, reason);
+  }
+}
+
+export const EMPTY = new Uint8Array(0);
