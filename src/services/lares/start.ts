@@ -1,0 +1,86 @@
+// Lares's composition root: opens the store, loads keys, starts the hashing
+// pool, wires the use cases, and exposes them over HTTP and gRPC. The only
+// place that knows every concrete implementation; stop() undoes it in reverse.
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../common/logger.js';
+import { secretsDir, type ProcessContext, type RunningService } from '../../common/process.js';
+import { loadGateSigningKeys, loadTokenKeys } from '../../security/keys.js';
+import { Accounts } from './biz/accounts.js';
+import { Sessions } from './biz/sessions.js';
+import { LoginThrottle } from './biz/throttle.js';
+import { Tokens } from './biz/tokens.js';
+import { LmdbAccountStore } from './data/lmdb-account-store.js';
+import { startLaresAdminGrpc } from './grpc/admin-server.js';
+import { PasswordPool } from './hash/password-pool.js';
+import { laresRoutes } from './http/routes.js';
+import { startLaresHttp } from './http/server.js';
+
+const SESSION_SWEEP_INTERVAL_MS = 60 * 60_000;
+
+type Cleanup = () => Promise<void>;
+
+export async function startLares(context: ProcessContext): Promise<RunningService> {
+  const { config, logger } = context;
+  const lares = config.lares;
+  const cleanups: Cleanup[] = [];
+  try {
+    const store = LmdbAccountStore.open(join(resolve(config.data_dir), 'lares'));
+    cleanups.push(() => store.close());
+    const tokenKeys = loadTokenKeys(secretsDir(config), config.secrets.auto_generate);
+    const gateKeys = loadGateSigningKeys(secretsDir(config), config.secrets.auto_generate);
+    const hasher = new PasswordPool(lares.password_hash_threads);
+    cleanups.push(() => hasher.close());
+
+    const sessions = new Sessions({ store, ttlMs: lares.session_ttl_ms, logger });
+    const accounts = new Accounts({ store, hasher, sessions, throttle: new LoginThrottle(lares.throttle), logger });
+    const tokens = new Tokens({ sessions, tokenKeys, gateKeys, gates: lares.public_gates, zone: config.zone, ttlMs: lares.token_ttl_ms, logger });
+    await accounts.prepare();
+
+    const http = await startLaresHttp({ host: lares.host, port: lares.http.port, maxBodyBytes: lares.max_body_bytes, routes: laresRoutes({ accounts, sessions, tokens }), logger });
+    cleanups.push(() => http.close());
+    const grpc = await startLaresAdminGrpc(lares.host, lares.grpc.port, accounts, logger);
+    cleanups.push(() => grpc.stop());
+    cleanups.push(startSessionSweeper(sessions, logger));
+
+    return {
+      endpoints: { http: `http://${lares.host}:${http.port}`, grpc: `${lares.host}:${grpc.port}` },
+      stop: () => runCleanups(cleanups),
+    };
+  } catch (error) {
+    await runCleanups(cleanups);
+    throw error;
+  }
+}
+
+/** Expired sessions are also dropped when presented; this catches the ones never presented again. */
+function startSessionSweeper(sessions: Sessions, logger: Logger): Cleanup {
+  let running: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    running = sessions.deleteExpired().then(
+      (removed) => {
+        if (removed > 0) logger.info({ event: 'sessions_swept', removed }, 'expired sessions removed');
+      },
+      (error: unknown) => logger.error({ event: 'session_sweep_failed', err: error }, 'could not remove expired sessions'),
+    );
+  };
+  sweep();
+  const timer = setInterval(sweep, SESSION_SWEEP_INTERVAL_MS).unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/** Last started, first stopped: listeners close before the pool and store they use. Every step runs even if one fails. */
+async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  let firstError: unknown;
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  cleanups.length = 0;
+  if (firstError !== undefined) throw firstError;
+}
