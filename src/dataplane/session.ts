@@ -63,7 +63,9 @@ export class GateSession implements Bucketed {
 
   /** Decrypts and decodes one post-handshake body; null means the client broke the protocol. */
   openPacket(body: Uint8Array): Packet | null {
-    const plaintext = this.opener ? this.opener.open(body) : body;
+    // Without encryption the body is the transport's transient buffer, and
+    // decoded bytes fields are views into it: copy before it is reused.
+    const plaintext = this.opener ? this.opener.open(body) : body.slice();
     if (!plaintext) return null;
     try {
       return Packet.decode(plaintext);

@@ -18,6 +18,11 @@ const CLOSE_CODES: Record<CloseReason, number> = {
   too_big: 1009,
 };
 
+/** Messages between max_frame_bytes and this get a clean 1009; larger ones are cut off by uWS. */
+export function uwsHardLimit(maxFrameBytes: number): number {
+  return Math.min(64 * 1024 * 1024, Math.max(4 * maxFrameBytes, 1024 * 1024));
+}
+
 interface WsUserData {
   remoteAddress: string;
   connection?: UwsConnection;
@@ -70,7 +75,9 @@ export class UwsTransport implements Transport {
     this.app = app;
     app.ws<WsUserData>(path, {
       compression: uWS.DISABLED,
-      maxPayloadLength: maxFrameBytes, // uWS closes oversized messages with 1009 itself
+      // uWS drops a connection over its own limit without a close frame, so
+      // its limit sits above ours and we close with 1009 ourselves.
+      maxPayloadLength: uwsHardLimit(maxFrameBytes),
       maxBackpressure: maxBackpressureBytes,
       idleTimeout: 0, // liveness is PANTHEON/1 heartbeats, swept by the worker's buckets
       sendPingsAutomatically: false,
@@ -95,6 +102,10 @@ export class UwsTransport implements Transport {
         const data = socket.getUserData();
         if (!isBinary) {
           data.connection?.close('unsupported_data', 'PANTHEON/1 uses binary messages only');
+          return;
+        }
+        if (message.byteLength > maxFrameBytes) {
+          data.connection?.close('too_big', `messages are limited to ${maxFrameBytes} bytes`);
           return;
         }
         data.sink?.onBody(new Uint8Array(message));

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `npm start`: builds if needed, then runs Roma, Lares, the gate and Senate
+// as separate processes on the embedded defaults (configs/pantheon.yaml, or
+// --config FILE). Prints where each listens; Ctrl-C stops them all cleanly.
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from './ensure-built.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SERVICES = ['roma', 'lares', 'gate', 'senate'];
+const args = process.argv.slice(2);
+const configArgs = args.includes('--config') ? [] : ['--config', join(root, 'configs/pantheon.yaml')];
+const verbose = args.includes('--verbose');
+const forwarded = args.filter((a) => a !== '--verbose');
+
+ensureBuilt();
+
+const children = new Map();
+const ready = new Map();
+let stopping = false;
+
+function print(service, line) {
+  let event;
+  try {
+    event = JSON.parse(line);
+  } catch {
+    process.stdout.write(`[${service}] ${line}\n`);
+    return;
+  }
+  if (event.event === 'ready') {
+    ready.set(service, event.endpoints);
+    if (ready.size === SERVICES.length) printSummary();
+    return;
+  }
+  const important = event.level === 'warn' || event.level === 'error' || event.level === 'fatal';
+  if (verbose || important) process.stdout.write(`[${service}] ${event.level} ${event.msg ?? ''}${event.err ? `: ${event.err.message}` : ''}\n`);
+}
+
+function printSummary() {
+  const rows = [
+    ['Lares HTTP (accounts, tokens)', ready.get('lares').http],
+    ['Gate WebSocket', ready.get('gate').ws],
+    ['Gate TCP', ready.get('gate').tcp],
+    ['Gate admin (health, stats)', ready.get('gate').admin],
+    ['Gate gRPC', ready.get('gate').grpc],
+    ['Roma gRPC (tunnel, admin)', ready.get('roma').grpc],
+    ['Senate gRPC', ready.get('senate').grpc],
+    ['Senate HTTP', ready.get('senate').http],
+  ];
+  process.stdout.write('\nPantheon is running (embedded mode: no Redis, etcd or MongoDB needed)\n');
+  for (const [name, where] of rows) process.stdout.write(`  ${name.padEnd(32)} ${where ?? '-'}\n`);
+  process.stdout.write('\nTry it from another terminal:  npm run demo\nStop with Ctrl-C.  (--verbose shows every log line)\n\n');
+}
+
+function startService(service) {
+  const child = spawn(process.execPath, [join(root, 'dist', `${service}.js`), ...configArgs, ...forwarded], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C reaches only this launcher, which stops children in order.
+    detached: true,
+  });
+  children.set(service, child);
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      print(service, buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk) => process.stderr.write(`[${service}] ${chunk}`));
+  child.on('exit', (code, signal) => {
+    children.delete(service);
+    if (!stopping) {
+      process.stderr.write(`[${service}] exited unexpectedly (${signal ?? `code ${code}`}); stopping the cluster\n`);
+      stopAll(1);
+    } else if (children.size === 0) {
+      process.stdout.write('all services stopped\n');
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+}
+
+function stopAll(exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = exitCode;
+  if (children.size === 0) process.exit(exitCode);
+  process.stdout.write('\nstopping...\n');
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  }, 15_000).unref();
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+});
+for (const service of SERVICES) startService(service);

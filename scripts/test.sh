@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The one test command (README): builds, then runs every vitest suite and
+# prints a plain "tests: N passed, N failed" closing line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run build --silent
+rm -rf .vitest-tmp && mkdir -p .vitest-tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-tmp/results.json "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".vitest-tmp/results.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit $status
