@@ -1,0 +1,48 @@
+// Starts a Roma process: the module registry, the gRPC Tunnel and RomaAdmin
+// services and the /health route. Wiring only; the work happens in the
+// tunnel connections, the dispatcher and the modules.
+import { Server } from '@grpc/grpc-js';
+import { bindGrpcServer, shutdownGrpcServer } from '../../common/grpc.js';
+import { startAdminHttp } from '../../common/health-http.js';
+import type { ProcessContext, RunningService } from '../../common/process.js';
+import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
+import { romaAdminService } from './admin-service.js';
+import type { RomaModule } from './module-api.js';
+import { ModuleRegistry } from './module-registry.js';
+import { romaModules } from './modules/index.js';
+import { RequestDispatcher } from './request-dispatcher.js';
+import { SessionDirectory } from './session-directory.js';
+import { DEFAULT_BATCH_WRITER_LIMITS } from './tunnel/batch-writer.js';
+import { TunnelService } from './tunnel/tunnel-service.js';
+
+export async function startRoma(context: ProcessContext, modules: readonly RomaModule[] = romaModules): Promise<RunningService> {
+  const { config, logger } = context;
+  const registry = new ModuleRegistry(modules);
+  const directory = new SessionDirectory();
+  const dispatcher = new RequestDispatcher(registry, directory, logger);
+  const tunnels = new TunnelService({ directory, dispatcher, logger, limits: DEFAULT_BATCH_WRITER_LIMITS });
+  logger.info({ event: 'modules_registered', modules: registry.modules().map((m) => `${m.id}:${m.name}`) }, 'modules registered');
+
+  // Pings find a gate that hung or vanished without closing its connection, so its sessions get dropped.
+  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+  server.addService(TunnelServiceDefinition, tunnels.implementation());
+  server.addService(RomaAdminService, romaAdminService(directory));
+  const grpcPort = await bindGrpcServer(server, config.roma.host, config.roma.grpc.port);
+
+  const http = await startAdminHttp(config.roma.host, config.roma.http.port, {
+    '/health': () => ({ status: 'ok', sessions: directory.size, streams: tunnels.streamCount }),
+  }).catch((error: unknown) => {
+    // The gRPC port is already bound; release it so the failed start leaves nothing behind.
+    server.forceShutdown();
+    throw error;
+  });
+
+  return {
+    endpoints: { grpc: `${config.roma.host}:${grpcPort}`, http: `http://${config.roma.host}:${http.port}` },
+    async stop() {
+      tunnels.endAll('roma_stopping');
+      await shutdownGrpcServer(server);
+      await http.close();
+    },
+  };
+}
