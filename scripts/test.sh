@@ -11,6 +11,8 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-tmp/
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".vitest-tmp/results.json", "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  // A file that fails outside any test (e.g. in beforeAll) counts as a failure too.
+  const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.every((a) => a.status !== "failed")).length;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' || true
 exit $status

@@ -3,7 +3,9 @@
 // data-plane worker (one ring per direction per worker). No locks: the
 // producer owns `head`, the consumer owns `tail`, both only ever grow
 // (mod 2^32), and Atomics give the ordering. A doorbell word lets the
-// consumer sleep with Atomics.waitAsync instead of polling.
+// consumer sleep with Atomics.waitAsync instead of polling; the producer
+// rings it only when the consumer said it is asleep, because a notify that
+// wakes another thread's event loop costs far more than the write itself.
 //
 // Hot path: writes copy straight into shared memory; reads copy one message
 // out (the decoder needs it to outlive the slot). No per-message allocation
@@ -12,6 +14,7 @@
 const HEAD = 0;
 const TAIL = 1;
 const DOORBELL = 2;
+const SLEEPING = 3; // 1 while the consumer waits on the doorbell
 const HEADER_INTS = 16; // 64 bytes: keeps the indices off the data's cache lines
 const LENGTH_BYTES = 4;
 
@@ -72,7 +75,9 @@ export class RingWriter extends RingView {
     // Publishing head after the bytes are written is what makes them visible to the consumer.
     Atomics.store(this.header, HEAD, (head + needed) | 0);
     Atomics.add(this.header, DOORBELL, 1);
-    Atomics.notify(this.header, DOORBELL, 1);
+    if (Atomics.load(this.header, SLEEPING) === 1 && Atomics.exchange(this.header, SLEEPING, 0) === 1) {
+      Atomics.notify(this.header, DOORBELL, 1);
+    }
     return true;
   }
 
@@ -111,13 +116,21 @@ export class RingReader extends RingView {
    */
   async waitForData(): Promise<void> {
     const seen = Atomics.load(this.header, DOORBELL);
-    if (Atomics.load(this.header, HEAD) !== Atomics.load(this.header, TAIL)) return;
+    // Announce sleep before the last look: a producer that writes after this
+    // store sees the flag and rings; one that wrote before it is seen here.
+    Atomics.store(this.header, SLEEPING, 1);
+    if (Atomics.load(this.header, HEAD) !== Atomics.load(this.header, TAIL)) {
+      Atomics.store(this.header, SLEEPING, 0);
+      return;
+    }
     const waiting = Atomics.waitAsync(this.header, DOORBELL, seen);
     if (waiting.async) await waiting.value;
+    Atomics.store(this.header, SLEEPING, 0);
   }
 
   /** Wakes a consumer blocked in waitForData (used on shutdown). */
   wake(): void {
+    Atomics.store(this.header, SLEEPING, 0);
     Atomics.add(this.header, DOORBELL, 1);
     Atomics.notify(this.header, DOORBELL);
   }

@@ -19,7 +19,11 @@ describe('npm start', () => {
     launcher = spawn(process.execPath, ['scripts/start.mjs', '--config', cluster.configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     launcher.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     launcher.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    await expect.poll(() => output, { timeout: 30_000, interval: 100 }).toContain('Pantheon is running');
+    const deadline = Date.now() + 30_000;
+    while (!output.includes('Pantheon is running')) {
+      if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 
   afterAll(async () => {

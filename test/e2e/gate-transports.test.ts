@@ -146,6 +146,17 @@ describe('gate without Roma', () => {
     await client.heartbeat();
     client.close();
   });
+
+  it('sends ServerLogout(SERVER_SHUTDOWN) to every session on SIGTERM and exits 0', async () => {
+    const player = await newPlayer(cluster);
+    const clients = [await player.connect('ws'), await player.connect('tcp')];
+    const closes = clients.map((client) => new Promise<ConnectionClosedError>((resolve) => client.onClose(resolve)));
+    expect(await cluster.processes.gate!.stop()).toBe(0);
+    for (const closed of await Promise.all(closes)) {
+      expect(closed.code).toBe('LOGGED_OUT');
+      expect(closed.logout?.code).toBe(LogoutCode.LOGOUT_CODE_SERVER_SHUTDOWN);
+    }
+  });
 });
 
 describe('dev profile without encryption', () => {

@@ -75,7 +75,7 @@ describe('shared-memory ring buffer', () => {
       (async () => {
         let tail = 0, total = 0;
         while (total < 1000) {
-          const seen = Atomics.load(header, 2);
+          const seen = Atomics.load(header, 2); Atomics.store(header, 3, 1);
           const head = Atomics.load(header, 0) >>> 0;
           if (head === tail) { const w = Atomics.waitAsync(header, 2, seen); if (w.async) await w.value; continue; }
           while (tail !== head) {

@@ -2,11 +2,11 @@
 // service a module belongs to, asking the control plane for a route, one
 // tunnel per instance, request deadlines, and failing requests fast with a
 // clear code when an instance is unreachable.
-import { EnvelopeKind, type Envelope } from '../../gen/pantheon/roma/v1/tunnel.js';
+import { Envelope, EnvelopeKind } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { PacketCode, type Packet } from '../../gen/pantheon/client/v1/packet.js';
 import type { RouteResult, ServiceInstance } from '../../gen/pantheon/gate/v1/ring.js';
 import type { Logger } from '../../common/logger.js';
-import type { GateSession } from '../session.js';
+import type { GateSession, InflightRequest } from '../session.js';
 import { RomaTunnel } from './roma-tunnel.js';
 
 export const ROMA_SERVICE = 'roma';
@@ -100,9 +100,7 @@ export class BackendPool {
   /** Called from the bucket sweep: expire requests and route waits that took too long. */
   sweep(session: GateSession, now: number): void {
     for (const [index, request] of session.inflight) {
-      if (request.deadline > now) continue;
-      session.inflight.delete(index);
-      session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code: PacketCode.PACKET_CODE_TIMEOUT });
+      if (request.deadline <= now) failInflight(session, index, request, PacketCode.PACKET_CODE_TIMEOUT);
     }
     const since = this.routeWaitSince.get(session);
     if (since !== undefined && now - since > this.deps.settings().routeTimeoutMs) {
@@ -190,9 +188,7 @@ export class BackendPool {
     for (const session of sessions ?? []) {
       for (const route of session.routes.values()) if (route.instanceId === id) route.opened = false;
       for (const [index, request] of session.inflight) {
-        if (request.instanceId !== id) continue;
-        session.inflight.delete(index);
-        session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code: PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE });
+        if (request.instanceId === id) failInflight(session, index, request, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
       }
     }
     this.deps.logger.info({ event: 'tunnel_cooldown', instance: id, cooldown_ms: lastMs, sessions: sessions?.size ?? 0, reason }, 'instance cooling down');
@@ -210,20 +206,12 @@ export class BackendPool {
   }
 
   private envelope(kind: EnvelopeKind, session: GateSession): Envelope {
-    return {
-      kind,
-      sessionId: session.sessionId!,
-      accountId: session.accountId,
-      playerId: session.accountId,
-      color: session.color,
-      mod: 0,
-      seq: 0,
-      obj: 0n,
-      index: 0,
-      data: new Uint8Array(0),
-      dataVersion: 0n,
-      code: 0,
-      gateId: this.deps.gateId,
-    };
+    return Envelope.fromPartial({ kind, sessionId: session.sessionId!, accountId: session.accountId, playerId: session.accountId, color: session.color, gateId: this.deps.gateId });
   }
+}
+
+/** Answers a request the backend will never answer, with the reason as its code. */
+function failInflight(session: GateSession, index: number, request: InflightRequest, code: PacketCode): void {
+  session.inflight.delete(index);
+  session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code });
 }

@@ -29,8 +29,6 @@ export enum PacketCode {
   PACKET_CODE_INTERNAL = 6,
   /** PACKET_CODE_TIMEOUT - the backend did not answer in time */
   PACKET_CODE_TIMEOUT = 7,
-  /** PACKET_CODE_TOO_LARGE - inflated data over the configured cap */
-  PACKET_CODE_TOO_LARGE = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -60,9 +58,6 @@ export function packetCodeFromJSON(object: any): PacketCode {
     case 7:
     case "PACKET_CODE_TIMEOUT":
       return PacketCode.PACKET_CODE_TIMEOUT;
-    case 8:
-    case "PACKET_CODE_TOO_LARGE":
-      return PacketCode.PACKET_CODE_TOO_LARGE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -88,8 +83,6 @@ export function packetCodeToJSON(object: PacketCode): string {
       return "PACKET_CODE_INTERNAL";
     case PacketCode.PACKET_CODE_TIMEOUT:
       return "PACKET_CODE_TIMEOUT";
-    case PacketCode.PACKET_CODE_TOO_LARGE:
-      return "PACKET_CODE_TOO_LARGE";
     case PacketCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
