@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-test-deps.sh
 npm run build --silent
 rm -rf .vitest-tmp && mkdir -p .vitest-tmp
 status=0

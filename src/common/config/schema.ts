@@ -16,10 +16,42 @@ const instanceSchema = z.object({
   weight: z.number().int().min(1).max(10_000).default(100),
 });
 
-const staticRegistrySchema = z.object({
-  kind: z.literal('static').default('static'),
+const etcdSchema = z.object({
+  endpoints: z.array(z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http(s):// URL')).min(1).default(['http://127.0.0.1:2379']),
+  prefix: z.string().regex(/^\/[\w\-./]*[^/]$/, 'expected a key prefix like "/pantheon/services"').default('/pantheon/services'),
+  lease_ttl_s: z.number().int().min(2).max(600).default(10),
+  dial_timeout_ms: z.number().int().min(100).max(60_000).default(3_000),
+});
+
+const registrySchema = z.object({
+  // static: the instance lists below (embedded default); etcd: every process
+  // registers under etcd.prefix with a lease and watches the others.
+  kind: z.enum(['static', 'etcd']).default('static'),
+  /** Address other processes use to reach this one when the bind host is 0.0.0.0. */
+  advertise_host: z.string().min(1).optional(),
   roma: z.array(instanceSchema).default([{ id: 'roma-1', grpc_address: '127.0.0.1:9200', color: '', weight: 100 }]),
   gate: z.array(instanceSchema).default([{ id: 'gate-1', grpc_address: '127.0.0.1:9100', color: '', weight: 100 }]),
+  etcd: etcdSchema.prefault({}),
+});
+
+const redisSchema = z.object({
+  url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// URL').default('redis://127.0.0.1:6379'),
+  key_prefix: z.string().regex(/^[\w\-.:]{1,64}$/, 'expected 1-64 characters of [A-Za-z0-9_.:-]').default('pantheon'),
+});
+
+const routerSchema = z.object({
+  // memory: one gate's own tables (embedded default); redis: sticky routes,
+  // player -> gate records, single-use token ids and cross-gate broadcasts
+  // shared by every gate through redis.url.
+  kind: z.enum(['memory', 'redis']).default('memory'),
+  route_ttl_ms: z.number().int().min(1_000).max(86_400_000).default(10 * 60_000),
+  /** Color used when no instance serves the session's color ("" = the default color). */
+  fallback_color: z.string().max(64).default(''),
+});
+
+const tokenBucketSchema = z.object({
+  rate_per_s: z.number().min(0.01).max(1e9),
+  burst: z.number().min(1).max(1e10),
 });
 
 const gateSchema = z.object({
@@ -38,7 +70,31 @@ const gateSchema = z.object({
   backend_timeout_ms: positiveMs(50, 120_000).default(5_000),
   route_timeout_ms: positiveMs(50, 60_000).default(2_000),
   max_pending_per_session: z.number().int().min(1).max(10_000).default(64),
+  color: z.string().max(64).default(''),
+  weight: z.number().int().min(1).max(10_000).default(100),
   security: z.object({ encrypt: z.boolean().default(true) }).prefault({}),
+  limits: z
+    .object({
+      max_connections: z.number().int().min(1).max(10_000_000).default(1_000_000),
+      max_connections_per_ip: z.number().int().min(1).max(10_000_000).default(10_000),
+      handshakes_per_ip: tokenBucketSchema.default({ rate_per_s: 100, burst: 200 }),
+      packets_per_session: tokenBucketSchema.default({ rate_per_s: 200, burst: 400 }),
+      bytes_per_session: tokenBucketSchema.default({ rate_per_s: 1024 * 1024, burst: 2 * 1024 * 1024 }),
+      /** Rate-limited packets within 10 s after which the session is closed. */
+      abuse_close_after: z.number().int().min(1).max(1_000_000).default(200),
+      /** A client whose unsent data passes this is dropped (slow consumer). */
+      slow_consumer_bytes: z.number().int().min(16 * 1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+      /** Requests in flight to one Roma instance from one worker before reading pauses. */
+      backend_inflight_high_water: z.number().int().min(16).max(10_000_000).default(10_000),
+    })
+    .prefault({}),
+  circuit: z
+    .object({
+      consecutive_failures: z.number().int().min(1).max(1_000).default(5),
+      eject_ms: z.number().int().min(100).max(600_000).default(5_000),
+    })
+    .prefault({}),
+  drain_grace_ms: z.number().int().min(0).max(600_000).default(10_000),
 });
 
 const throttleSchema = z.object({
@@ -74,6 +130,8 @@ const romaSchema = z.object({
   host: host.default('127.0.0.1'),
   grpc: z.object({ port: port.default(9200) }).prefault({}),
   http: z.object({ port: port.default(18200) }).prefault({}),
+  color: z.string().max(64).default(''),
+  weight: z.number().int().min(1).max(10_000).default(100),
 });
 
 const senateSchema = z.object({
@@ -95,7 +153,17 @@ export const configSchema = z
         auto_generate: z.boolean().default(true),
       })
       .prefault({}),
-    registry: staticRegistrySchema.prefault({}),
+    registry: registrySchema.prefault({}),
+    redis: redisSchema.prefault({}),
+    router: routerSchema.prefault({}),
+    tracing: z
+      .object({
+        enabled: z.boolean().default(false),
+        sample_ratio: z.number().min(0).max(1).default(1),
+        /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; empty = no exporter. */
+        otlp_endpoint: z.string().regex(/^(https?:\/\/[^\s]+)?$/, 'expected an http(s):// URL or ""').default(''),
+      })
+      .prefault({}),
     gate: gateSchema.prefault({}),
     lares: laresSchema.prefault({}),
     roma: romaSchema.prefault({}),
