@@ -21,6 +21,8 @@ function blankEnvelope(kind: EnvelopeKind, sessionId: Uint8Array): Envelope {
     dataVersion: 0n,
     code: 0,
     gateId: '',
+    traceparent: '',
+    tracestate: '',
   };
 }
 

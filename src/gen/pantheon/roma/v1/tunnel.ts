@@ -116,6 +116,9 @@ export interface Envelope {
   code: number;
   /** on SESSION_OPEN: which gate instance holds the connection */
   gateId: string;
+  /** on REQUEST when the gate traces it: W3C trace context of the gate's span */
+  traceparent: string;
+  tracestate: string;
 }
 
 export interface ListRomaSessionsRequest {
@@ -229,6 +232,8 @@ function createBaseEnvelope(): Envelope {
     dataVersion: 0n,
     code: 0,
     gateId: "",
+    traceparent: "",
+    tracestate: "",
   };
 }
 
@@ -284,6 +289,12 @@ export const Envelope: MessageFns<Envelope> = {
     }
     if (message.gateId !== "") {
       writer.uint32(106).string(message.gateId);
+    }
+    if (message.traceparent !== "") {
+      writer.uint32(114).string(message.traceparent);
+    }
+    if (message.tracestate !== "") {
+      writer.uint32(122).string(message.tracestate);
     }
     return writer;
   },
@@ -405,6 +416,22 @@ export const Envelope: MessageFns<Envelope> = {
             message.gateId = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.tracestate = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -452,6 +479,8 @@ export const Envelope: MessageFns<Envelope> = {
         : isSet(object.gate_id)
         ? globalThis.String(object.gate_id)
         : "",
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
     };
   },
 
@@ -496,6 +525,12 @@ export const Envelope: MessageFns<Envelope> = {
     if (message.gateId !== "") {
       obj.gateId = message.gateId;
     }
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.tracestate !== "") {
+      obj.tracestate = message.tracestate;
+    }
     return obj;
   },
 
@@ -519,6 +554,8 @@ export const Envelope: MessageFns<Envelope> = {
       : 0n;
     message.code = object.code ?? 0;
     message.gateId = object.gateId ?? "";
+    message.traceparent = object.traceparent ?? "";
+    message.tracestate = object.tracestate ?? "";
     return message;
   },
 };
