@@ -16,6 +16,8 @@ export interface RunningService {
   /** Where it listens, e.g. { http: "http://127.0.0.1:8001", grpc: "127.0.0.1:9001" }. */
   endpoints: Record<string, string>;
   stop(): Promise<void>;
+  /** SIGHUP: re-read the config and apply what can change live. */
+  reload?(): Promise<void>;
 }
 
 export type ServiceStarter = (context: ProcessContext) => Promise<RunningService>;
@@ -73,6 +75,18 @@ async function startAndSupervise(service: string, context: ProcessContext, start
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Without a handler SIGHUP would terminate the process; with one, it reloads or says it cannot.
+  let reloading: Promise<void> = Promise.resolve();
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (!running.reload) {
+      logger.warn({ event: 'reload_unsupported', signal: 'SIGHUP' }, `${service} does not reload its config; restart it to apply changes`);
+      return;
+    }
+    const reload = running.reload.bind(running);
+    // Signals that arrive during a reload queue behind it: reloads never interleave.
+    reloading = reloading.then(() => reload()).catch((error: unknown) => logger.error({ event: 'reload_failed', err: error }, 'reload failed'));
+  });
   process.on('uncaughtException', (error) => {
     logger.fatal({ event: 'uncaught_exception', err: error }, 'uncaught exception; exiting');
     process.exit(1);

@@ -11,15 +11,20 @@ import { PantheonError } from '../common/errors.js';
 import { LogoutCode } from '../gen/pantheon/client/v1/packet.js';
 import { startGateGrpc } from './admin-grpc.js';
 import { StaticRegistry } from './registry/static-registry.js';
+import { EtcdRegistry } from './registry/etcd-registry.js';
+import { registerSelf } from '../discovery/index.js';
 import type { Registry } from './registry/registry.js';
-import { MemoryReplayCache, type ReplayCache } from './replay/replay-cache.js';
-import { MemoryRouter } from './router/memory-router.js';
-import type { Router } from './router/router.js';
+import { createGateRouting } from './gate-routing.js';
+import { deliverBroadcastHere, pushService, type PushDeps } from './push/push-service.js';
 import { SessionDirectory } from './session-directory.js';
 import { WorkerPool, type WorkerHandle } from './worker-pool.js';
 import { connectionStats, type WorkerCountersView } from './stats.js';
+import { HandshakeLimiter } from './handshake-limiter.js';
+import { reloadConfig } from './reload.js';
+import { createConnectionCounts } from '../dataplane/limits/connection-counts.js';
 
-const DRAIN_GRACE_MS = 1_000;
+/** Beyond the drain grace period: time for workers to report and frames to leave. */
+const DRAIN_SLACK_MS = 200;
 
 export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): RuntimeSettings {
   return {
@@ -31,25 +36,44 @@ export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): Runtime
     backendTimeoutMs: gate.backend_timeout_ms,
     routeTimeoutMs: gate.route_timeout_ms,
     maxPendingPerSession: gate.max_pending_per_session,
+    maxConnections: gate.limits.max_connections,
+    maxConnectionsPerIp: gate.limits.max_connections_per_ip,
+    packetsPerS: gate.limits.packets_per_session.rate_per_s,
+    packetBurst: gate.limits.packets_per_session.burst,
+    bytesPerS: gate.limits.bytes_per_session.rate_per_s,
+    byteBurst: gate.limits.bytes_per_session.burst,
+    abuseCloseAfter: gate.limits.abuse_close_after,
+    slowConsumerBytes: gate.limits.slow_consumer_bytes,
+    backendInflightHighWater: gate.limits.backend_inflight_high_water,
+    circuitFailures: gate.circuit.consecutive_failures,
+    circuitEjectMs: gate.circuit.eject_ms,
   };
 }
 
-export async function startGate({ config, logger }: ProcessContext): Promise<RunningService> {
+export async function startGate({ config, configPath, logger }: ProcessContext): Promise<RunningService> {
   const gate = config.gate;
   const secrets = secretsDir(config);
   const tokenKeys = loadTokenKeys(secrets, config.secrets.auto_generate);
-  const signing = loadGateSigningKeys(secrets, config.secrets.auto_generate);
+  let signing = loadGateSigningKeys(secrets, config.secrets.auto_generate);
   if (!signing.current.privateKey) {
     throw new PantheonError('SECRETS_INVALID', `the current gate signing key "${signing.current.id}" has no private_key_pem; the gate needs it to sign handshakes`);
   }
-  const signingPem = signing.current.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  let signingPem = signing.current.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
-  const registry: Registry = new StaticRegistry(config.registry);
-  const router: Router = new MemoryRouter();
-  const replay: ReplayCache = new MemoryReplayCache();
+  const registry: Registry = config.registry.kind === 'etcd' ? await EtcdRegistry.start(config, logger) : new StaticRegistry(config.registry);
+  const routing = await createGateRouting(config, logger);
+  const { router, replay } = routing;
   const directory = new SessionDirectory();
   const counters = new Map<number, WorkerCountersView>();
   let settings = runtimeSettingsFrom(gate, config.log.level);
+  /** The config in force: replaced as a whole by a successful SIGHUP reload. */
+  let live = config;
+  const handshakeLimiter = new HandshakeLimiter(() => live.gate.limits.handshakes_per_ip);
+  /** Instances a worker's circuit breaker ejected, until when. */
+  const ejections = new Map<string, number>();
+  const routable = () => registry.instances().filter((instance) => (ejections.get(instance.id) ?? 0) <= Date.now());
+  const drainedWorkers = new Set<number>();
+  let onWorkerDrained = () => {};
 
   const registryMessage = (): ControlMessage => ({ body: { $case: 'registry', value: { instances: registry.instances() } } });
   const pool: WorkerPool = new WorkerPool({
@@ -63,6 +87,7 @@ export async function startGate({ config, logger }: ProcessContext): Promise<Run
       signingKey: { id: signing.current.id, privatePem: signingPem },
       settings,
     }),
+    connectionCounts: createConnectionCounts(),
     onMessage: (worker, message) => onWorkerMessage(worker, message),
     onWorkerLost: (index) => {
       const dropped = directory.dropWorker(index);
@@ -89,20 +114,38 @@ export async function startGate({ config, logger }: ProcessContext): Promise<Run
         counters.set(worker.index, body.value);
         return;
       case 'tokenClaim': {
-        const { requestId, jti, expiresAtMs } = body.value;
+        const { requestId, jti, expiresAtMs, remoteAddress } = body.value;
+        const answer = (fresh: boolean, error: string, rateLimited = false) =>
+          pool.send(worker.index, { body: { $case: 'tokenClaim', value: { requestId, fresh, error, rateLimited } } });
+        if (!handshakeLimiter.allow(remoteAddress)) {
+          answer(false, '', true);
+          return;
+        }
         replay.claim(jti, Number(expiresAtMs)).then(
-          (fresh) => pool.send(worker.index, { body: { $case: 'tokenClaim', value: { requestId, fresh, error: '' } } }),
-          (error: Error) => pool.send(worker.index, { body: { $case: 'tokenClaim', value: { requestId, fresh: false, error: error.message } } }),
+          (fresh) => answer(fresh, ''),
+          (error: Error) => answer(false, error.message),
         );
         return;
       }
+      case 'ejected': {
+        const { instanceId, untilMs, reason } = body.value;
+        ejections.set(instanceId, Number(untilMs));
+        logger.warn({ event: 'instance_ejected', instance: instanceId, worker: worker.index, until_ms: Number(untilMs), reason }, 'not routing new sessions to an ejected instance');
+        return;
+      }
+      case 'drained':
+        drainedWorkers.add(worker.index);
+        onWorkerDrained();
+        return;
       case 'routeRequest': {
         const { sessionId, service, color, accountId } = body.value;
-        router.route({ service, color, accountId }, registry.instances()).then(
-          (decision) =>
+        router.route({ service, color, accountId }, routable()).then(
+          (decision) => {
+            if (decision.ok) directory.routed(sessionId, service, decision.instance.id);
             pool.send(worker.index, {
               body: { $case: 'route', value: { sessionId, service, instanceId: decision.ok ? decision.instance.id : '', error: decision.ok ? '' : decision.error } },
-            }),
+            });
+          },
           (error: Error) => pool.send(worker.index, { body: { $case: 'route', value: { sessionId, service, instanceId: '', error: error.message } } }),
         );
         return;
@@ -112,15 +155,42 @@ export async function startGate({ config, logger }: ProcessContext): Promise<Run
     }
   }
 
+  /** Re-reads the signing key file; a new current key is sent to every worker. */
+  function rotateSigningKey(): boolean {
+    const reloaded = loadGateSigningKeys(secrets, false);
+    if (reloaded.current.id === signing.current.id) return false;
+    if (!reloaded.current.privateKey) {
+      logger.error({ event: 'signing_key_unusable', key_id: reloaded.current.id }, 'the new current signing key has no private_key_pem; keeping the old one');
+      return false;
+    }
+    signing = reloaded;
+    signingPem = reloaded.current.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    pool.broadcast({ body: { $case: 'signingKey', value: { keyId: reloaded.current.id, privateKeyPem: signingPem } } });
+    return true;
+  }
+
   registry.onChange(() => pool.broadcast(registryMessage()));
   await pool.start();
   const listening = pool.workers[0]?.listening ?? [];
 
   const admin = await startAdminHttp(gate.host, gate.admin.port, {
-    '/health': () => ({ status: pool.readyCount > 0 ? 'ok' : 'degraded', workers: { ready: pool.readyCount, total: pool.workers.length } }),
+    '/health': () => ({ status: pool.readyCount > 0 ? 'ok' : 'degraded', workers: { ready: pool.readyCount, total: pool.workers.length }, registry: registry.health() }),
     '/stats/connections': () => connectionStats(counters, directory),
+    '/stats/routing': () => routing.stats(),
   });
-  const grpc = await startGateGrpc(gate.host, gate.grpc.port, gate.id, directory);
+  const pushDeps: PushDeps = { gateId: gate.id, zone: config.zone, maxFrameBytes: gate.max_frame_bytes, directory, send: (index, message) => pool.send(index, message), broadcastToWorkers: (message) => pool.broadcast(message), logger };
+  const broadcasts = await routing.start({ directory, liveInstances: () => registry.instances(), deliverBroadcast: (broadcast) => deliverBroadcastHere(pushDeps, broadcast) });
+  const grpc = await startGateGrpc(gate.host, gate.grpc.port, gate.id, directory, pushService(pushDeps, broadcasts));
+  const registration = await registerSelf(config, logger, {
+    service: 'gate',
+    id: gate.id,
+    bindHost: gate.host,
+    grpcPort: grpc.port,
+    urls: { ws: listening.find((l) => l.startsWith('ws://')), tcp: listening.find((l) => l.startsWith('tcp://')), admin: `http://${gate.host}:${admin.port}` },
+    color: gate.color,
+    weight: gate.weight,
+    load: () => directory.size,
+  });
 
   return {
     endpoints: {
@@ -130,12 +200,45 @@ export async function startGate({ config, logger }: ProcessContext): Promise<Run
       admin: `http://${gate.host}:${admin.port}`,
       workers: String(pool.workers.length),
     },
+    async reload() {
+      const result = reloadConfig(configPath, live);
+      if (!result.ok) {
+        logger.error({ event: 'reload_rejected', error: result.error }, 'config reload rejected; the running config stays in force');
+        return;
+      }
+      const { config: next, change } = result;
+      if (change.needsRestart.length > 0) {
+        logger.warn({ event: 'reload_needs_restart', keys: change.needsRestart }, `needs restart: ${change.needsRestart.join(', ')} keep their running values until the gate restarts`);
+      }
+      live = next;
+      logger.level = next.log.level;
+      settings = runtimeSettingsFrom(next.gate, next.log.level);
+      pool.broadcast({ body: { $case: 'settings', value: settings } });
+      if (registry instanceof StaticRegistry && change.applied.some((key) => key.startsWith('registry.'))) registry.reload(next.registry);
+      routing.reconfigure(next.router);
+      const rotated = rotateSigningKey();
+      logger.info({ event: 'reload_applied', keys: change.applied, signing_key: signing.current.id, signing_key_rotated: rotated }, 'config reloaded');
+    },
     async stop() {
-      pool.broadcast({ body: { $case: 'drain', value: { code: LogoutCode.LOGOUT_CODE_SERVER_SHUTDOWN, reason: 'the gate is shutting down; reconnect' } } });
-      // Give ServerLogout frames a moment to reach clients before sockets close.
-      await new Promise((resolveWait) => setTimeout(resolveWait, Math.min(DRAIN_GRACE_MS, gate.backend_timeout_ms)));
+      // Deregister first, so no new player or operator is pointed here while the sessions drain.
+      await registration.close();
+      // Drain: workers stop accepting, finish in-flight requests, log every
+      // session out ("reconnect elsewhere") and report when they are empty.
+      const graceMs = live.gate.drain_grace_ms;
+      const allDrained = new Promise<void>((resolveDrained) => {
+        onWorkerDrained = () => {
+          if (drainedWorkers.size >= pool.readyCount) resolveDrained();
+        };
+        setTimeout(resolveDrained, graceMs + DRAIN_SLACK_MS).unref();
+      });
+      pool.broadcast({ body: { $case: 'drain', value: { code: LogoutCode.LOGOUT_CODE_SERVER_SHUTDOWN, reason: 'the gate is shutting down; reconnect', graceMs } } });
+      await allDrained;
+      logger.info({ event: 'drained', workers_drained: drainedWorkers.size, sessions_left: directory.size }, 'drain finished');
+      // Let the last ServerLogout frames leave before the sockets close.
+      await new Promise((resolveWait) => setTimeout(resolveWait, DRAIN_SLACK_MS));
       await pool.stop();
-      await Promise.all([admin.close(), grpc.stop(), registry.close(), router.close(), replay.close()]);
+      handshakeLimiter.close();
+      await Promise.all([admin.close(), grpc.stop(), registry.close(), routing.close()]);
     },
   };
 }

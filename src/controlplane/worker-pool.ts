@@ -25,7 +25,9 @@ export interface WorkerHandle {
 export interface WorkerPoolOptions {
   count: number;
   logger: Logger;
-  bootstrap: (index: number) => Omit<WorkerBootstrap, 'worker' | 'rings'>;
+  bootstrap: (index: number) => Omit<WorkerBootstrap, 'worker' | 'rings' | 'connectionCounts'>;
+  /** Shared by all workers (and their replacements): gate-wide connection counts. */
+  connectionCounts: SharedArrayBuffer;
   onMessage: (worker: WorkerHandle, message: WorkerMessage) => void;
   /** A worker died unexpectedly (after start). */
   onWorkerLost: (index: number) => void;
@@ -71,7 +73,7 @@ export class WorkerPool {
 
   private spawn(index: number): Promise<void> {
     const rings = createRingPair();
-    const thread = new Worker(WORKER_ENTRY, { workerData: { ...this.options.bootstrap(index), worker: index, rings } satisfies WorkerBootstrap });
+    const thread = new Worker(WORKER_ENTRY, { workerData: { ...this.options.bootstrap(index), worker: index, rings, connectionCounts: this.options.connectionCounts } satisfies WorkerBootstrap });
     const handle: WorkerHandle = {
       index,
       thread,

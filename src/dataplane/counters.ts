@@ -1,5 +1,8 @@
 // Per-worker counters, sent to the control plane once a second over the ring.
+// `metrics` holds the labelled series behind GET /metrics (metrics/worker-metrics.ts).
 import type { WorkerCounters } from '../gen/pantheon/gate/v1/ring.js';
+import type { TransportName } from './transports/transport.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
 
 export class WorkerCounterSet {
   connectionsWs = 0;
@@ -12,8 +15,25 @@ export class WorkerCounterSet {
   bytesIn = 0;
   bytesOut = 0;
   protocolErrors = 0;
+  rateLimited = 0;
+  connectionsRefused = 0;
+  slowConsumers = 0;
+
+  readonly metrics = new WorkerMetrics();
 
   constructor(private readonly worker: number) {}
+
+  connectionOpened(transport: TransportName): void {
+    if (transport === 'ws') this.connectionsWs++;
+    else this.connectionsTcp++;
+    this.metrics.connectionOpened(transport);
+  }
+
+  connectionClosed(transport: TransportName): void {
+    if (transport === 'ws') this.connectionsWs--;
+    else this.connectionsTcp--;
+    this.metrics.connectionClosed(transport);
+  }
 
   snapshot(): WorkerCounters {
     return {
@@ -28,6 +48,7 @@ export class WorkerCounterSet {
       bytesIn: BigInt(this.bytesIn),
       bytesOut: BigInt(this.bytesOut),
       protocolErrors: BigInt(this.protocolErrors),
+      metrics: this.metrics.snapshot(),
     };
   }
 }

@@ -15,8 +15,12 @@ import type { ControlLink } from './control-link.js';
 import { WorkerCounterSet } from './counters.js';
 import { handshakeFailure, performHandshake, type HandshakeDeps } from './handshake.js';
 import { GateSession } from './session.js';
+import { ConnectionCounts } from './limits/connection-counts.js';
+import { SessionLimiter, type SessionLimits } from './limits/session-limiter.js';
 import { handleSystemPacket } from './system-module.js';
 import type { ClientConnection, ConnectionAcceptor, ConnectionSink, Transport } from './transports/transport.js';
+import { endAllTraces, RequestTracer } from './request-tracing.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface DataPlaneOptions {
   worker: number;
@@ -28,6 +32,16 @@ export interface DataPlaneOptions {
   maxFrameBytes: number;
   encrypt: boolean;
   settings: RuntimeSettings;
+  /** Gate-wide connection counts shared by every worker (limits/connection-counts.ts). */
+  connectionCounts: SharedArrayBuffer;
+  /** Spans for client requests; null (the default) when tracing.enabled is false. */
+  tracer?: Tracer | null;
+}
+
+interface DrainState {
+  code: LogoutCode;
+  reason: string;
+  deadline: number;
 }
 
 const SWEEP_PERIOD_MS = 1_000;
@@ -41,17 +55,21 @@ export class DataPlane implements ConnectionAcceptor {
   private readonly sessionsByKey = new Map<string, GateSession>();
   private readonly backends: BackendPool;
   private readonly handshakeDeps: HandshakeDeps;
-  private readonly signingKey: { id: string; privateKey: KeyObject };
+  private signingKey: { id: string; privateKey: KeyObject };
   private settings: RuntimeSettings;
+  private readonly connectionCounts: ConnectionCounts;
+  private drainState: DrainState | null = null;
   private transports: Transport[] = [];
   private countersTimer: NodeJS.Timeout | null = null;
   private nextConnectionHash = 0;
-  private draining = false;
+  private readonly tracer: RequestTracer | null;
 
   constructor(private readonly options: DataPlaneOptions) {
     this.logger = options.logger;
     this.settings = options.settings;
     this.counters = new WorkerCounterSet(options.worker);
+    this.connectionCounts = new ConnectionCounts(options.connectionCounts);
+    this.tracer = options.tracer ? new RequestTracer(options.tracer, options.gateId) : null;
     this.signingKey = { id: options.signingKey.id, privateKey: createPrivateKey(options.signingKey.privatePem) };
     this.handshakeDeps = {
       tokenKeys: () => options.tokenKeys,
@@ -62,7 +80,7 @@ export class DataPlane implements ConnectionAcceptor {
         encrypt: options.encrypt,
         claimTimeoutMs: this.settings.handshakeTimeoutMs,
       }),
-      claimToken: (jti, expiresAtMs) => options.control.claimToken(jti, expiresAtMs, this.settings.handshakeTimeoutMs),
+      claimToken: (jti, expiresAtMs, remoteAddress) => options.control.claimToken(jti, expiresAtMs, remoteAddress, this.settings.handshakeTimeoutMs),
     };
     this.backends = new BackendPool({
       gateId: options.gateId,
@@ -72,6 +90,8 @@ export class DataPlane implements ConnectionAcceptor {
         options.control.send({ $case: 'routeRequest', value: { sessionId: session.sessionId!, service, color: session.color, accountId: session.accountId } }),
       sessionByKey: (key) => this.sessionsByKey.get(key),
       deliver: (session, envelope) => this.deliverFromBackend(session, envelope),
+      metrics: this.counters.metrics,
+      reportEjection: (instanceId, untilMs, reason) => options.control.send({ $case: 'ejected', value: { instanceId, untilMs: BigInt(untilMs), reason } }),
     });
   }
 
@@ -84,36 +104,57 @@ export class DataPlane implements ConnectionAcceptor {
     this.buckets.startSweep(SWEEP_PERIOD_MS, SWEEP_TICKS, (session, now) => this.sweep(session, now));
     this.countersTimer = setInterval(() => this.options.control.send({ $case: 'counters', value: this.counters.snapshot() }), COUNTERS_PERIOD_MS);
     this.countersTimer.unref();
+    this.counters.metrics.start(() => this.options.control.sender.stats());
     return Promise.all(transports.map((transport) => transport.start(this)));
   }
 
   accept(connection: ClientConnection): ConnectionSink {
-    const session = new GateSession(connection, this.settings.handshakeTimeoutMs, this.counters);
+    const session = new GateSession(
+      connection,
+      this.settings.handshakeTimeoutMs,
+      this.counters,
+      () => this.settings.slowConsumerBytes,
+      (slow, buffered) => this.dropSlowConsumer(slow, buffered),
+    );
     this.buckets.add(session, this.nextConnectionHash++);
-    if (connection.transport === 'ws') this.counters.connectionsWs++;
-    else this.counters.connectionsTcp++;
-    if (this.draining) session.connection.close('going_away', 'gate is draining');
+    this.counters.connectionOpened(connection.transport);
+    if (this.drainState) {
+      session.connection.close('going_away', 'gate is draining');
+    } else {
+      const admitted = this.connectionCounts.admit(connection.remoteAddress, this.settings.maxConnections, this.settings.maxConnectionsPerIp);
+      session.admitted = admitted === 'ok';
+      if (!session.admitted) {
+        this.counters.connectionsRefused++;
+        this.counters.metrics.rateLimited(admitted === 'gate_full' ? 'max_connections' : 'max_connections_per_ip');
+        this.logger.info({ event: 'connection_refused', reason: admitted, remote: connection.remoteAddress }, 'connection limit reached');
+        session.state = 'closed';
+        connection.close('overloaded', admitted === 'gate_full' ? 'gate is full' : 'too many connections from this address');
+      }
+    }
     return {
       onBody: (body) => this.onBody(session, body),
       onClosed: () => this.onClosed(session),
     };
   }
 
-  /** Graceful stop: tell every session to reconnect elsewhere, stop accepting, close everything. */
-  drain(code: LogoutCode, reason: string): void {
-    if (this.draining) return;
-    this.draining = true;
+  /**
+   * Graceful stop: stop accepting; each session is logged out ("reconnect
+   * elsewhere") as soon as its in-flight requests are answered, and every
+   * session still open at the grace deadline is logged out then.
+   */
+  drain(code: LogoutCode, reason: string, graceMs: number): void {
+    if (this.drainState) return;
+    this.drainState = { code, reason, deadline: Date.now() + graceMs };
     for (const transport of this.transports) transport.stopAccepting();
-    this.buckets.forEach((session) => {
-      if (session.state === 'open') session.logoutAndClose(code, reason, 'going_away');
-      else session.connection.close('going_away', reason);
-    });
+    this.buckets.forEach((session) => this.drainSession(session, Date.now()));
+    this.reportIfDrained();
   }
 
   /** Releases every resource; the worker thread can exit after this. */
   close(): void {
     this.buckets.stopSweep();
     if (this.countersTimer) clearInterval(this.countersTimer);
+    this.counters.metrics.stop();
     this.options.control.send({ $case: 'counters', value: this.counters.snapshot() });
     for (const transport of this.transports) transport.close();
     this.backends.close();
@@ -129,6 +170,7 @@ export class DataPlane implements ConnectionAcceptor {
         return;
       case 'handshaking':
         // PANTHEON/1 is strictly one hello, then wait for the reply.
+        this.counters.metrics.error('protocol_error');
         this.failProtocol(session, 'a second message arrived before the handshake finished');
         return;
       case 'open':
@@ -141,12 +183,14 @@ export class DataPlane implements ConnectionAcceptor {
 
   private startHandshake(session: GateSession, body: Uint8Array): void {
     session.state = 'handshaking';
-    performHandshake(Uint8Array.prototype.slice.call(body), this.handshakeDeps)
+    performHandshake(Uint8Array.prototype.slice.call(body), session.connection.remoteAddress, this.handshakeDeps)
       .then((outcome) => {
         if (session.state !== 'handshaking') return; // closed or timed out meanwhile
         session.connection.send(outcome.reply);
         if (!outcome.ok) {
           this.counters.handshakesFailed++;
+          this.counters.metrics.handshakeFailed(outcome.code);
+          if (outcome.code === HandshakeErrorCode.HANDSHAKE_ERROR_RATE_LIMITED) this.counters.metrics.rateLimited('handshakes_per_ip');
           this.logger.info({ event: 'handshake_refused', code: HandshakeErrorCode[outcome.code], reason: outcome.reason, remote: session.connection.remoteAddress }, 'handshake refused');
           session.state = 'closed';
           session.connection.close('protocol_error', outcome.reason);
@@ -155,6 +199,7 @@ export class DataPlane implements ConnectionAcceptor {
         this.counters.handshakesOk++;
         this.counters.sessions++;
         session.establish(outcome.session);
+        session.limiter = new SessionLimiter(this.sessionLimits(), Date.now());
         this.sessionsByKey.set(session.key, session);
         this.options.control.send({
           $case: 'opened',
@@ -170,6 +215,8 @@ export class DataPlane implements ConnectionAcceptor {
       })
       .catch((error: unknown) => {
         this.logger.error({ event: 'handshake_error', err: error }, 'handshake failed unexpectedly');
+        this.counters.metrics.handshakeFailed(HandshakeErrorCode.HANDSHAKE_ERROR_UNSPECIFIED);
+        this.counters.metrics.error('handshake_internal');
         session.connection.close('protocol_error', 'internal error');
       });
   }
@@ -178,13 +225,29 @@ export class DataPlane implements ConnectionAcceptor {
     const packet = session.openPacket(body);
     if (!packet) {
       // Forged, replayed, reordered or undecodable: the stream can no longer be trusted.
+      this.counters.metrics.error('decrypt');
       this.failProtocol(session, 'a frame failed authentication or decoding');
       return;
     }
     this.counters.packetsIn++;
+    this.counters.metrics.packetIn(packet.mod, body.length);
+    if (this.tracer !== null && packet.mod !== Module.MODULE_SYSTEM) this.tracer.begin(session, packet);
+    const verdict = session.limiter!.check(body.length, Date.now());
+    if (verdict !== 'ok') {
+      this.counters.rateLimited++;
+      this.counters.metrics.rateLimited(verdict === 'abusive' ? 'abuse_close' : 'session_traffic');
+      if (verdict === 'abusive') {
+        this.logger.info({ event: 'session_rate_abuse', account_id: session.accountId.toString(), remote: session.connection.remoteAddress }, 'closing a session that keeps exceeding its rate limits');
+        session.logoutAndClose(LogoutCode.LOGOUT_CODE_RATE_LIMITED, 'sustained traffic over the rate limits');
+      } else {
+        session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
+      }
+      return;
+    }
     if (packet.compressed) {
       const inflated = inflateCapped(packet.data, this.settings.maxInflatedBytes);
       if (!inflated.ok) {
+        this.counters.metrics.error('inflate');
         if (inflated.reason === 'too_large') {
           session.logoutAndClose(LogoutCode.LOGOUT_CODE_PROTOCOL_ERROR, `compressed data inflates past ${this.settings.maxInflatedBytes} bytes`, 'too_big');
         } else {
@@ -200,7 +263,20 @@ export class DataPlane implements ConnectionAcceptor {
       return;
     }
     if (packet.mod <= 0) {
+      this.counters.metrics.error('unknown_module');
       session.respond(packet, PacketCode.PACKET_CODE_UNKNOWN_MODULE);
+      return;
+    }
+    if (this.drainState) {
+      this.counters.metrics.error('service_unavailable');
+      session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      return;
+    }
+    if (session.connection.shedding) {
+      // The instance is saturated and this transport cannot stop reading: refuse rather than buffer.
+      this.counters.rateLimited++;
+      this.counters.metrics.rateLimited('backend_inflight_high_water');
+      session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
       return;
     }
     // Every other module is served by Roma; the module table grows with the game services.
@@ -219,6 +295,38 @@ export class DataPlane implements ConnectionAcceptor {
       dataVersion: envelope.dataVersion,
       code: envelope.code,
     });
+    if (this.drainState) this.drainSession(session, Date.now());
+  }
+
+  private drainSession(session: GateSession, now: number): void {
+    const drain = this.drainState!;
+    if (session.state !== 'open') {
+      if (session.state !== 'closed') session.connection.close('going_away', drain.reason);
+      return;
+    }
+    if (this.backends.pendingCount(session) > 0 && now < drain.deadline) return;
+    session.logoutAndClose(drain.code, drain.reason, 'going_away');
+  }
+
+  private reportIfDrained(): void {
+    if (this.drainState && this.buckets.size === 0) this.options.control.send({ $case: 'drained', value: { worker: this.options.worker } });
+  }
+
+  private dropSlowConsumer(session: GateSession, buffered: number): void {
+    if (session.state === 'closed') return;
+    this.counters.slowConsumers++;
+    this.counters.metrics.error('slow_consumer');
+    this.logger.warn(
+      { event: 'slow_consumer_dropped', buffered_bytes: buffered, limit_bytes: this.settings.slowConsumerBytes, account_id: session.accountId.toString(), remote: session.connection.remoteAddress },
+      'dropping a client that does not read what it is sent',
+    );
+    session.state = 'closed';
+    session.connection.close('slow_consumer', 'not reading');
+  }
+
+  private sessionLimits(): SessionLimits {
+    const s = this.settings;
+    return { packetsPerS: s.packetsPerS, packetBurst: s.packetBurst, bytesPerS: s.bytesPerS, byteBurst: s.byteBurst, abuseCloseAfter: s.abuseCloseAfter };
   }
 
   private failProtocol(session: GateSession, reason: string): void {
@@ -231,27 +339,36 @@ export class DataPlane implements ConnectionAcceptor {
   private onClosed(session: GateSession): void {
     const wasOpen = session.sessionId !== null && this.sessionsByKey.get(session.key) === session;
     session.state = 'closed';
+    if (session.traces !== null) endAllTraces(session.traces, 'connection closed');
     this.buckets.delete(session);
-    if (session.connection.transport === 'ws') this.counters.connectionsWs--;
-    else this.counters.connectionsTcp--;
-    if (!wasOpen) return;
-    this.sessionsByKey.delete(session.key);
-    this.counters.sessions--;
-    this.backends.sessionClosed(session);
-    this.options.control.send({ $case: 'closed', value: { sessionId: session.sessionId!, reason: 'connection closed' } });
+    if (session.admitted) this.connectionCounts.release(session.connection.remoteAddress);
+    this.counters.connectionClosed(session.connection.transport);
+    if (wasOpen) {
+      this.sessionsByKey.delete(session.key);
+      this.counters.sessions--;
+      this.backends.sessionClosed(session);
+      this.options.control.send({ $case: 'closed', value: { sessionId: session.sessionId!, reason: 'connection closed' } });
+    }
+    this.reportIfDrained();
   }
 
   private sweep(session: GateSession, now: number): void {
     if (session.state === 'awaiting_hello' || session.state === 'handshaking') {
       if (now < session.handshakeDeadline) return;
       this.counters.handshakesFailed++;
+      this.counters.metrics.handshakeFailed(HandshakeErrorCode.HANDSHAKE_ERROR_TIMEOUT);
       session.state = 'closed';
       session.connection.send(handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_TIMEOUT, 'handshake not completed in time').reply);
       session.connection.close('protocol_error', 'handshake timeout');
       return;
     }
     if (session.state !== 'open') return;
+    if (this.drainState) {
+      this.drainSession(session, now);
+      return;
+    }
     if (now - session.lastHeardAt > 3 * session.heartbeatIntervalMs) {
+      this.counters.metrics.error('heartbeat_timeout');
       session.logoutAndClose(LogoutCode.LOGOUT_CODE_HEARTBEAT_TIMEOUT, `nothing received for ${3 * session.heartbeatIntervalMs} ms`);
       return;
     }
@@ -270,8 +387,11 @@ export class DataPlane implements ConnectionAcceptor {
         return;
       }
       case 'settings':
-        this.settings = body.value;
-        this.logger.level = body.value.logLevel || this.logger.level;
+        this.applySettings(body.value);
+        return;
+      case 'signingKey':
+        this.signingKey = { id: body.value.keyId, privateKey: createPrivateKey(body.value.privateKeyPem) };
+        this.logger.info({ event: 'signing_key_rotated', key_id: body.value.keyId }, 'new handshakes are signed with a new key');
         return;
       case 'deliver':
         this.deliverToSessions(body.value);
@@ -282,11 +402,19 @@ export class DataPlane implements ConnectionAcceptor {
         return;
       }
       case 'drain':
-        this.drain(body.value.code, body.value.reason);
+        this.drain(body.value.code, body.value.reason, body.value.graceMs);
         return;
       default:
         return;
     }
+  }
+
+  /** Reloaded settings apply to live sessions too, except heartbeat intervals (agreed at handshake). */
+  private applySettings(settings: RuntimeSettings): void {
+    this.settings = settings;
+    if (settings.logLevel) this.logger.level = settings.logLevel;
+    const limits = this.sessionLimits();
+    for (const session of this.sessionsByKey.values()) session.limiter?.reconfigure(limits);
   }
 
   /** Encodes the push once; each session only seals it with its own key. */
@@ -304,10 +432,10 @@ export class DataPlane implements ConnectionAcceptor {
     }).finish();
     if (deliver.allSessions) {
       this.buckets.forEach((session) => {
-        if (session.state === 'open' && (deliver.color === '' || session.color === deliver.color)) session.sendPlaintext(plaintext);
+        if (session.state === 'open' && (deliver.color === '' || session.color === deliver.color)) session.sendPlaintext(plaintext, deliver.mod);
       });
       return;
     }
-    for (const id of deliver.sessionIds) this.sessionsByKey.get(Buffer.from(id).toString('latin1'))?.sendPlaintext(plaintext);
+    for (const id of deliver.sessionIds) this.sessionsByKey.get(Buffer.from(id).toString('latin1'))?.sendPlaintext(plaintext, deliver.mod);
   }
 }

@@ -21,9 +21,11 @@ export interface HandshakeDeps {
   tokenKeys: () => TokenKeyring;
   signingKey: () => { id: string; privateKey: KeyObject };
   settings: () => HandshakeSettings;
-  /** Resolves true if the token id was never seen before (and records it). */
-  claimToken(jti: Uint8Array, expiresAtMs: bigint): Promise<boolean>;
+  /** Records the token id; 'fresh' only on its first use, 'rate_limited' when the address handshakes too often. */
+  claimToken(jti: Uint8Array, expiresAtMs: bigint, remoteAddress: string): Promise<TokenClaimVerdict>;
 }
+
+export type TokenClaimVerdict = 'fresh' | 'replayed' | 'rate_limited';
 
 export interface EstablishedSession {
   sessionId: Buffer;
@@ -43,7 +45,7 @@ export function handshakeFailure(code: HandshakeErrorCode, reason: string): Hand
 }
 
 /** `helloBytes` must be a private copy: it is hashed after an await. */
-export async function performHandshake(helloBytes: Uint8Array, deps: HandshakeDeps): Promise<HandshakeOutcome> {
+export async function performHandshake(helloBytes: Uint8Array, remoteAddress: string, deps: HandshakeDeps): Promise<HandshakeOutcome> {
   let hello: ClientHello;
   try {
     hello = ClientHello.decode(helloBytes);
@@ -75,13 +77,14 @@ export async function performHandshake(helloBytes: Uint8Array, deps: HandshakeDe
   const shared = x25519SharedSecret(share.privateKey, hello.clientPub);
   if (!shared) return handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_BAD_CLIENT_KEY, 'client_pub is not a usable X25519 key');
 
-  let fresh: boolean;
+  let verdict: TokenClaimVerdict;
   try {
-    fresh = await deps.claimToken(token.jti, token.expiresAtMs);
+    verdict = await deps.claimToken(token.jti, token.expiresAtMs, remoteAddress);
   } catch {
     return handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_SERVER_BUSY, 'the gate cannot verify tokens right now; retry shortly');
   }
-  if (!fresh) return handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_TOKEN_REPLAYED, 'the token was already used; get a new one from Lares');
+  if (verdict === 'rate_limited') return handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_RATE_LIMITED, 'too many handshakes from this address; retry later');
+  if (verdict === 'replayed') return handshakeFailure(HandshakeErrorCode.HANDSHAKE_ERROR_TOKEN_REPLAYED, 'the token was already used; get a new one from Lares');
 
   const sessionId = randomBytes(SESSION_ID_BYTES);
   const serverTimeMs = BigInt(Date.now());

@@ -7,6 +7,8 @@ import type { ClientConnection, CloseReason } from './transports/transport.js';
 import type { EstablishedSession } from './handshake.js';
 import type { Bucketed } from './buckets.js';
 import type { WorkerCounterSet } from './counters.js';
+import type { SessionLimiter } from './limits/session-limiter.js';
+import { endRequestTrace, type RequestTraces } from './request-tracing.js';
 
 export type SessionState = 'awaiting_hello' | 'handshaking' | 'open' | 'closed';
 
@@ -21,6 +23,8 @@ export interface InflightRequest {
   mod: number;
   seq: number;
   instanceId: string;
+  /** performance.now() when it was forwarded, for the gate -> Roma -> gate latency. */
+  startedAt: number;
 }
 
 export class GateSession implements Bucketed {
@@ -39,12 +43,26 @@ export class GateSession implements Bucketed {
   private sealer: FrameSealer | null = null;
   private opener: FrameOpener | null = null;
 
+  /** Per-session packet and byte rate limits, from establishment on. */
+  limiter: SessionLimiter | null = null;
+  /** Counted in the gate-wide connection limits (released on close). */
+  admitted = false;
+
   readonly routes = new Map<string, SessionRoute>();
   /** Packets waiting for the control plane to choose an instance, per service. */
   readonly awaitingRoute = new Map<string, Packet[]>();
   readonly inflight = new Map<number, InflightRequest>();
+  /** Open request spans by Packet.index; stays null unless tracing is on (request-tracing.ts). */
+  traces: RequestTraces | null = null;
 
-  constructor(readonly connection: ClientConnection, handshakeTimeoutMs: number, private readonly counters: WorkerCounterSet) {
+  constructor(
+    readonly connection: ClientConnection,
+    handshakeTimeoutMs: number,
+    private readonly counters: WorkerCounterSet,
+    /** Unsent bytes past which the client is dropped as a slow consumer. */
+    private readonly slowConsumerBytes: () => number,
+    private readonly onSlowConsumer: (session: GateSession, buffered: number) => void,
+  ) {
     this.handshakeDeadline = this.acceptedAt + handshakeTimeoutMs;
   }
 
@@ -75,17 +93,21 @@ export class GateSession implements Bucketed {
   }
 
   sendPacket(packet: Packet): void {
-    this.sendPlaintext(Packet.encode(packet).finish());
+    this.sendPlaintext(Packet.encode(packet).finish(), packet.mod);
+    // Every answer to a client request passes here, so a traced request's span ends here.
+    if (this.traces !== null) endRequestTrace(this.traces, packet.index, packet.code);
   }
 
-  /** Sends an already-encoded Packet; pushes to many sessions encode once and call this per session. */
-  sendPlaintext(plaintext: Uint8Array): void {
+  /** Sends an already-encoded Packet of module `mod`; pushes to many sessions encode once and call this per session. */
+  sendPlaintext(plaintext: Uint8Array, mod: number): void {
     if (this.state === 'closed') return;
     const body = this.sealer ? this.sealer.seal(plaintext) : plaintext;
-    if (this.connection.send(body)) {
-      this.counters.packetsOut++;
-      this.counters.bytesOut += body.length;
-    }
+    if (!this.connection.send(body)) return;
+    this.counters.packetsOut++;
+    this.counters.bytesOut += body.length;
+    this.counters.metrics.packetOut(mod, body.length);
+    const buffered = this.connection.bufferedBytes();
+    if (buffered > this.slowConsumerBytes()) this.onSlowConsumer(this, buffered);
   }
 
   respond(request: Packet, code: PacketCode, data: Uint8Array = EMPTY): void {

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RuntimeSettings } from '../gen/pantheon/gate/v1/ring.js';
 import type { GateConfig } from '../common/config/index.js';
 import { createRootLogger, type LogLevel } from '../common/logger.js';
+import { startTracing, type TracingConfig } from '../common/tracing.js';
 import type { RingPair } from '../ring/ring-channel.js';
 import { ControlLink } from './control-link.js';
 import { DataPlane } from './data-plane.js';
@@ -20,15 +21,18 @@ export interface WorkerBootstrap {
   signingKey: { id: string; privatePem: string };
   settings: RuntimeSettings;
   rings: RingPair;
+  connectionCounts: SharedArrayBuffer;
+  tracing: TracingConfig;
 }
 
-const SLOW_CONSUMER_BYTES = 1024 * 1024;
 
 async function main(): Promise<void> {
   const boot = workerData as WorkerBootstrap;
   const logger = createRootLogger({ service: 'gate', instance: boot.gateId, level: boot.logLevel }).child({ worker: boot.worker });
   const control = new ControlLink(boot.rings);
   const keys = new Map(boot.tokenKeys.keys.map((k) => [k.id, Buffer.from(k.key, 'base64')]));
+  // Each worker is its own JS realm: it needs a tracer provider (and exporter) of its own.
+  const tracing = startTracing(boot.tracing, { name: 'pantheon-gate', instance: boot.gateId, attributes: { 'pantheon.worker': boot.worker } });
   const dataPlane = new DataPlane({
     worker: boot.worker,
     gateId: boot.gateId,
@@ -39,10 +43,12 @@ async function main(): Promise<void> {
     maxFrameBytes: boot.gate.max_frame_bytes,
     encrypt: boot.gate.security.encrypt,
     settings: boot.settings,
+    connectionCounts: boot.connectionCounts,
+    tracer: tracing?.tracer ?? null,
   });
   const { gate } = boot;
   const listening = await dataPlane.start([
-    new UwsTransport({ host: gate.host, port: gate.ws.port, path: gate.ws.path, maxFrameBytes: gate.max_frame_bytes, maxBackpressureBytes: SLOW_CONSUMER_BYTES }),
+    new UwsTransport({ host: gate.host, port: gate.ws.port, path: gate.ws.path, maxFrameBytes: gate.max_frame_bytes, maxBackpressureBytes: 2 * gate.limits.slow_consumer_bytes }),
     new TcpTransport({ host: gate.host, port: gate.tcp.port, backlog: gate.tcp.backlog, maxFrameBytes: gate.max_frame_bytes }),
   ]);
   control.send({ $case: 'ready', value: { worker: boot.worker, listening } });
@@ -54,7 +60,8 @@ async function main(): Promise<void> {
   parentPort!.on('message', (message: unknown) => {
     if (message !== 'stop') return;
     dataPlane.close();
-    parentPort!.close();
+    // Spans still buffered are exported before the thread ends (bounded; see common/tracing.ts).
+    void (tracing ? tracing.shutdown() : Promise.resolve()).finally(() => parentPort!.close());
   });
 }
 

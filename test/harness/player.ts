@@ -56,27 +56,31 @@ export interface RawSession {
   sealPacket(packet: Partial<Packet>): Uint8Array;
   closed: Promise<{ code?: number }>;
   close(): void;
+  /** Stops reading from the socket (to play a slow consumer). */
+  pauseReading(): void;
 }
 
-export async function rawSession(grant: TokenGrant, transport: 'ws' | 'tcp' = 'ws'): Promise<RawSession> {
+export async function rawSession(grant: TokenGrant, transport: 'ws' | 'tcp' = 'ws', localAddress?: string): Promise<RawSession> {
   const keyShare = createClientKeyShare();
   const hello = encodeClientHello({ token: grant.token, keyShare });
   const bodies: Uint8Array[] = [];
   let onBody: (body: Uint8Array) => void = (b) => bodies.push(b);
   let send: (body: Uint8Array) => void;
   let close: () => void;
+  let pause: () => void;
   let closed: Promise<{ code?: number }>;
   if (transport === 'ws') {
-    const socket = new WebSocket(grant.gates.ws[0]);
+    const socket = new WebSocket(grant.gates.ws[0], { localAddress });
     socket.binaryType = 'nodebuffer';
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     socket.on('message', (data: Buffer) => onBody(new Uint8Array(data)));
     closed = new Promise((resolve) => socket.once('close', (code) => resolve({ code })));
     send = (body) => socket.send(body);
     close = () => socket.close();
+    pause = () => socket.pause();
   } else {
     const [host, port] = grant.gates.tcp[0].split(':');
-    const socket: Socket = netConnect(Number(port), host);
+    const socket: Socket = netConnect({ port: Number(port), host, localAddress });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const decoder = new FrameDecoder(1 << 24);
     socket.on('data', (chunk) => decoder.push(chunk, (body) => onBody(new Uint8Array(body))));
@@ -84,6 +88,7 @@ export async function rawSession(grant: TokenGrant, transport: 'ws' | 'tcp' = 'w
     closed = new Promise((resolve) => socket.once('close', () => resolve({})));
     send = (body) => socket.write(encodeFrame(body));
     close = () => socket.destroy();
+    pause = () => socket.pause();
   }
   send(hello);
   const reply = await new Promise<Uint8Array>((resolve, reject) => {
@@ -114,6 +119,7 @@ export async function rawSession(grant: TokenGrant, transport: 'ws' | 'tcp' = 'w
     },
     closed,
     close,
+    pauseReading: () => pause(),
   };
   onBody = (body) => {
     const plain = session.opener ? session.opener.open(body) : body;
@@ -123,8 +129,8 @@ export async function rawSession(grant: TokenGrant, transport: 'ws' | 'tcp' = 'w
 }
 
 /** Sends a raw ClientHello-stage body and returns the handshake reply (or null if none came). */
-export async function rawHandshakeReply(url: string, firstBody: Uint8Array | string, waitMs = 5_000): Promise<{ reply: HandshakeReply | null; closeCode: number }> {
-  const socket = new WebSocket(url);
+export async function rawHandshakeReply(url: string, firstBody: Uint8Array | string, waitMs = 5_000, localAddress?: string): Promise<{ reply: HandshakeReply | null; closeCode: number }> {
+  const socket = new WebSocket(url, { localAddress });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   let reply: HandshakeReply | null = null;
   socket.on('message', (data: Buffer) => {

@@ -1,6 +1,8 @@
 // Choosing the instance that serves a session. Implementations: memory (the
-// embedded default) and, later, Redis three-tier routing. Both honour color
-// isolation and stickiness; the control plane owns the one Router of a gate.
+// embedded default, one gate's own tables) and Redis (three-tier routing
+// shared by every gate). Both honour color isolation and stickiness; the
+// control plane owns the one Router of a gate.
+import type { PantheonConfig } from '../../common/config/index.js';
 import type { ServiceInstance } from '../registry/registry.js';
 
 export interface RouteQuery {
@@ -10,9 +12,28 @@ export interface RouteQuery {
   accountId: bigint;
 }
 
+/** A route an open session of this gate is using. */
+export interface ActiveRoute extends RouteQuery {
+  instanceId: string;
+}
+
 export type RouteDecision = { ok: true; instance: ServiceInstance } | { ok: false; error: string };
+
+export interface RouterStats {
+  /** false while the shared store (Redis) is failing. */
+  up: boolean;
+  /** Placements decided in memory because the shared store failed. */
+  fallbacks: number;
+  /** Failed calls to the shared store. */
+  errors: number;
+}
 
 export interface Router {
   route(query: RouteQuery, live: ServiceInstance[]): Promise<RouteDecision>;
+  /** Keeps the shared routes of open sessions from expiring (called periodically by the owner). */
+  keepAlive(routes: ActiveRoute[]): Promise<void>;
+  stats(): RouterStats;
+  /** SIGHUP: applies reloadable router settings (fallback color, route TTL). */
+  reconfigure?(settings: PantheonConfig['router']): void;
   close(): Promise<void>;
 }

@@ -7,7 +7,10 @@ import { PacketCode, type Packet } from '../../gen/pantheon/client/v1/packet.js'
 import type { RouteResult, ServiceInstance } from '../../gen/pantheon/gate/v1/ring.js';
 import type { Logger } from '../../common/logger.js';
 import type { GateSession, InflightRequest } from '../session.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { traceForwarded } from '../request-tracing.js';
 import { RomaTunnel } from './roma-tunnel.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 
 export const ROMA_SERVICE = 'roma';
 const COOLDOWN_MIN_MS = 500;
@@ -17,6 +20,9 @@ export interface BackendSettings {
   backendTimeoutMs: number;
   routeTimeoutMs: number;
   maxPendingPerSession: number;
+  backendInflightHighWater: number;
+  circuitFailures: number;
+  circuitEjectMs: number;
 }
 
 export interface BackendDeps {
@@ -27,6 +33,10 @@ export interface BackendDeps {
   sessionByKey(key: string): GateSession | undefined;
   /** Delivers a RESPONSE or PUSH from a backend to its session. */
   deliver(session: GateSession, envelope: Envelope): void;
+  /** Where backend calls, failures and latency are counted. */
+  metrics: WorkerMetrics;
+  /** The circuit breaker ejected an instance: the control plane stops routing to it. */
+  reportEjection(instanceId: string, untilMs: number, reason: string): void;
 }
 
 interface Cooldown {
@@ -41,8 +51,18 @@ export class BackendPool {
   private readonly cooldowns = new Map<string, Cooldown>();
   /** When each session started waiting for a route, per service. */
   private readonly routeWaitSince = new Map<GateSession, number>();
+  /** Requests sent to each instance and not yet answered. */
+  private readonly inflightByInstance = new Map<string, number>();
+  /** Sessions whose reading is paused because their instance is saturated. */
+  private readonly pausedByInstance = new Map<string, Set<GateSession>>();
+  private readonly circuit: CircuitBreaker;
 
-  constructor(private readonly deps: BackendDeps) {}
+  constructor(private readonly deps: BackendDeps) {
+    this.circuit = new CircuitBreaker(() => {
+      const settings = deps.settings();
+      return { consecutiveFailures: settings.circuitFailures, ejectMs: settings.circuitEjectMs };
+    });
+  }
 
   updateRegistry(instances: ServiceInstance[]): void {
     this.instances = new Map(instances.map((instance) => [instance.id, instance]));
@@ -54,13 +74,21 @@ export class BackendPool {
 
   /** Routes one client packet of a backend module. */
   forward(session: GateSession, packet: Packet, service: string): void {
-    const route = session.routes.get(service);
+    let route = session.routes.get(service);
+    if (route && this.circuit.isEjected(route.instanceId, Date.now())) {
+      // Re-place the session: the control plane no longer routes to an ejected instance.
+      this.closeRouteTo(session, route.instanceId);
+      session.routes.delete(service);
+      route = undefined;
+    }
     if (!route) {
       this.awaitRoute(session, packet, service);
       return;
     }
     const tunnel = this.tunnelFor(route.instanceId);
     if (!tunnel) {
+      this.deps.metrics.backendFailure(route.instanceId);
+      this.deps.metrics.error('service_unavailable');
       session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
       return;
     }
@@ -76,11 +104,22 @@ export class BackendPool {
     envelope.index = packet.index;
     envelope.data = packet.data;
     envelope.dataVersion = packet.dataVersion;
+    if (session.traces !== null) traceForwarded(session.traces, packet.index, route.instanceId, envelope);
     if (!tunnel.send(envelope)) {
+      this.deps.metrics.backendFailure(route.instanceId);
+      this.deps.metrics.error('service_unavailable');
       session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
       return;
     }
-    session.inflight.set(packet.index, { deadline: Date.now() + this.deps.settings().backendTimeoutMs, mod: packet.mod, seq: packet.seq, instanceId: route.instanceId });
+    this.deps.metrics.backendCall(route.instanceId);
+    session.inflight.set(packet.index, {
+      deadline: Date.now() + this.deps.settings().backendTimeoutMs,
+      mod: packet.mod,
+      seq: packet.seq,
+      instanceId: route.instanceId,
+      startedAt: performance.now(),
+    });
+    this.countInflight(route.instanceId, 1, session);
   }
 
   /** The control plane answered a RouteRequest. */
@@ -90,7 +129,10 @@ export class BackendPool {
     this.routeWaitSince.delete(session);
     if (!result.instanceId) {
       this.deps.logger.warn({ event: 'route_unavailable', service: result.service, error: result.error }, 'no instance for session');
-      for (const packet of waiting ?? []) session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      for (const packet of waiting ?? []) {
+        this.deps.metrics.error('service_unavailable');
+        session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+      }
       return;
     }
     session.routes.set(result.service, { instanceId: result.instanceId, opened: false });
@@ -100,13 +142,19 @@ export class BackendPool {
   /** Called from the bucket sweep: expire requests and route waits that took too long. */
   sweep(session: GateSession, now: number): void {
     for (const [index, request] of session.inflight) {
-      if (request.deadline <= now) failInflight(session, index, request, PacketCode.PACKET_CODE_TIMEOUT);
+      if (request.deadline > now) continue;
+      this.deps.metrics.error('backend_timeout');
+      this.failRequest(session, index, request);
+      this.recordFailure(request.instanceId, now, `no answer within ${this.deps.settings().backendTimeoutMs} ms`);
     }
     const since = this.routeWaitSince.get(session);
     if (since !== undefined && now - since > this.deps.settings().routeTimeoutMs) {
       this.routeWaitSince.delete(session);
       for (const [service, packets] of session.awaitingRoute) {
-        for (const packet of packets) session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+        for (const packet of packets) {
+          this.deps.metrics.error('service_unavailable');
+          session.respond(packet, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+        }
         session.awaitingRoute.delete(service);
       }
     }
@@ -114,11 +162,15 @@ export class BackendPool {
 
   sessionClosed(session: GateSession): void {
     this.routeWaitSince.delete(session);
-    for (const route of session.routes.values()) {
-      if (!route.opened) continue;
-      this.tunnels.get(route.instanceId)?.send(this.envelope(EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE, session));
-      this.tunnelSessions.get(route.instanceId)?.delete(session);
-    }
+    for (const [index, request] of session.inflight) this.releaseInflight(session, index, request);
+    for (const route of session.routes.values()) this.closeRouteTo(session, route.instanceId);
+  }
+
+  /** Requests of `session` still waiting for a backend (drain waits for zero). */
+  pendingCount(session: GateSession): number {
+    let waiting = session.inflight.size;
+    for (const packets of session.awaitingRoute.values()) waiting += packets.length;
+    return waiting;
   }
 
   close(): void {
@@ -134,6 +186,7 @@ export class BackendPool {
     const waiting = session.awaitingRoute.get(service);
     if (waiting) {
       if (waiting.length >= this.deps.settings().maxPendingPerSession) {
+        this.deps.metrics.rateLimited('max_pending_per_session');
         session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
         return;
       }
@@ -170,7 +223,11 @@ export class BackendPool {
       return;
     }
     if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_RESPONSE) {
-      if (!session.inflight.delete(envelope.index)) return; // already answered with TIMEOUT
+      const request = session.inflight.get(envelope.index);
+      if (!request) return; // already answered with SERVICE_UNAVAILABLE after its deadline
+      this.releaseInflight(session, envelope.index, request);
+      this.circuit.recordSuccess(instanceId);
+      this.deps.metrics.requestAnswered(request.mod, (performance.now() - request.startedAt) / 1000);
     } else if (envelope.kind !== EnvelopeKind.ENVELOPE_KIND_PUSH) {
       return;
     }
@@ -188,15 +245,68 @@ export class BackendPool {
     for (const session of sessions ?? []) {
       for (const route of session.routes.values()) if (route.instanceId === id) route.opened = false;
       for (const [index, request] of session.inflight) {
-        if (request.instanceId === id) failInflight(session, index, request, PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE);
+        if (request.instanceId !== id) continue;
+        this.deps.metrics.error('service_unavailable');
+        this.failRequest(session, index, request);
       }
     }
+    this.recordFailure(id, Date.now(), reason);
     this.deps.logger.info({ event: 'tunnel_cooldown', instance: id, cooldown_ms: lastMs, sessions: sessions?.size ?? 0, reason }, 'instance cooling down');
   }
 
   private breakTunnel(tunnel: RomaTunnel, reason: string): void {
     tunnel.close();
     this.onTunnelBroken(tunnel, reason);
+  }
+
+  /** Answers a request the backend will never answer. */
+  private failRequest(session: GateSession, index: number, request: InflightRequest): void {
+    this.releaseInflight(session, index, request);
+    this.deps.metrics.backendFailure(request.instanceId);
+    session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code: PacketCode.PACKET_CODE_SERVICE_UNAVAILABLE });
+  }
+
+  private releaseInflight(session: GateSession, index: number, request: InflightRequest): void {
+    session.inflight.delete(index);
+    this.countInflight(request.instanceId, -1, session);
+  }
+
+  private recordFailure(instanceId: string, now: number, reason: string): void {
+    const ejectedUntil = this.circuit.recordFailure(instanceId, now);
+    if (ejectedUntil === 0) return;
+    this.deps.logger.warn({ event: 'instance_ejected', instance: instanceId, until_ms: ejectedUntil, reason }, 'circuit breaker ejected a backend instance');
+    this.deps.reportEjection(instanceId, ejectedUntil, reason);
+  }
+
+  /**
+   * Inbound backpressure: past the high-water mark of requests in flight to
+   * one instance, the sessions sending to it stop being read (the kernel
+   * buffers, then TCP flow control pushes back on the clients); below half
+   * of it they are read again. Nothing is buffered without limit here.
+   */
+  private countInflight(instanceId: string, delta: number, session: GateSession): void {
+    const count = (this.inflightByInstance.get(instanceId) ?? 0) + delta;
+    this.inflightByInstance.set(instanceId, count);
+    const highWater = this.deps.settings().backendInflightHighWater;
+    if (delta > 0 && count >= highWater) {
+      let paused = this.pausedByInstance.get(instanceId);
+      if (!paused) this.pausedByInstance.set(instanceId, (paused = new Set()));
+      if (!paused.has(session)) {
+        paused.add(session);
+        session.connection.pauseReading();
+      }
+    } else if (delta < 0 && count <= highWater / 2) {
+      const paused = this.pausedByInstance.get(instanceId);
+      if (!paused) return;
+      this.pausedByInstance.delete(instanceId);
+      for (const waiting of paused) waiting.connection.resumeReading();
+    }
+  }
+
+  private closeRouteTo(session: GateSession, instanceId: string): void {
+    this.pausedByInstance.get(instanceId)?.delete(session);
+    if (!this.tunnelSessions.get(instanceId)?.delete(session)) return;
+    this.tunnels.get(instanceId)?.send(this.envelope(EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE, session));
   }
 
   private sessionsOf(instanceId: string): Set<GateSession> {
@@ -210,8 +320,3 @@ export class BackendPool {
   }
 }
 
-/** Answers a request the backend will never answer, with the reason as its code. */
-function failInflight(session: GateSession, index: number, request: InflightRequest, code: PacketCode): void {
-  session.inflight.delete(index);
-  session.sendPacket({ mod: request.mod, seq: request.seq, obj: 0n, index, data: new Uint8Array(0), compressed: false, dataVersion: 0n, code });
-}

@@ -18,6 +18,7 @@ export interface TcpTransportOptions {
 
 class TcpConnection implements ClientConnection {
   readonly transport = 'tcp' as const;
+  readonly shedding = false; // TCP really stops reading instead
   closed = false;
 
   constructor(private readonly socket: Socket, readonly remoteAddress: string) {}
@@ -32,9 +33,14 @@ class TcpConnection implements ClientConnection {
     return true;
   }
 
-  close(_reason: CloseReason): void {
+  close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
+    if (reason === 'slow_consumer') {
+      // Its send buffer is what we are protecting: do not wait to flush it.
+      this.socket.destroy();
+      return;
+    }
     this.socket.end();
     // A peer that never reads must not keep the socket half-open forever.
     setTimeout(() => this.socket.destroy(), 5_000).unref();
@@ -42,6 +48,14 @@ class TcpConnection implements ClientConnection {
 
   bufferedBytes(): number {
     return this.socket.writableLength;
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.closed) this.socket.resume();
   }
 }
 

@@ -10,7 +10,9 @@ export type CloseReason =
   | 'protocol_error' // undecryptable or undecodable body, bad handshake
   | 'unsupported_data' // a WebSocket text message
   | 'too_big' // a frame over max_frame_bytes
-  | 'going_away'; // the gate is stopping
+  | 'going_away' // the gate is stopping
+  | 'overloaded' // connection limits reached: try again later
+  | 'slow_consumer'; // the client does not read what it is sent
 
 export interface ClientConnection {
   readonly transport: TransportName;
@@ -21,6 +23,15 @@ export interface ClientConnection {
   close(reason: CloseReason, detail?: string): void;
   /** Bytes queued in user space and not yet handed to the kernel. */
   bufferedBytes(): number;
+  /**
+   * Inbound backpressure; idempotent. TCP stops reading (the kernel buffer
+   * fills and flow control pushes back on the client). uWS.js cannot pause
+   * a WebSocket, so it sets `shedding` instead: the data plane then answers
+   * backend requests RATE_LIMITED without forwarding or buffering them.
+   */
+  pauseReading(): void;
+  resumeReading(): void;
+  readonly shedding: boolean;
 }
 
 export interface ConnectionSink {

@@ -16,6 +16,8 @@ const CLOSE_CODES: Record<CloseReason, number> = {
   protocol_error: 1002,
   unsupported_data: 1003,
   too_big: 1009,
+  overloaded: 1013,
+  slow_consumer: 1008,
 };
 
 /** Messages between max_frame_bytes and this get a clean 1009; larger ones are cut off by uWS. */
@@ -41,6 +43,7 @@ export interface UwsTransportOptions {
 class UwsConnection implements ClientConnection {
   readonly transport = 'ws' as const;
   closed = false;
+  shedding = false;
 
   constructor(private readonly socket: WebSocket, readonly remoteAddress: string) {}
 
@@ -58,6 +61,14 @@ class UwsConnection implements ClientConnection {
 
   bufferedBytes(): number {
     return this.closed ? 0 : this.socket.getBufferedAmount();
+  }
+
+  pauseReading(): void {
+    this.shedding = true;
+  }
+
+  resumeReading(): void {
+    this.shedding = false;
   }
 }
 

@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { secretsDir, type ProcessContext, type RunningService } from '../../common/process.js';
+import { registerSelf } from '../../discovery/index.js';
 import { loadGateSigningKeys, loadTokenKeys } from '../../security/keys.js';
 import { Accounts } from './biz/accounts.js';
 import { Sessions } from './biz/sessions.js';
@@ -41,10 +42,28 @@ export async function startLares(context: ProcessContext): Promise<RunningServic
     const grpc = await startLaresAdminGrpc(lares.host, lares.grpc.port, accounts, logger);
     cleanups.push(() => grpc.stop());
     cleanups.push(startSessionSweeper(sessions, logger));
+    // Pushed last so it runs first on stop: the record leaves etcd before the listeners close.
+    const registration = await registerSelf(config, logger, {
+      service: 'lares',
+      id: lares.id,
+      bindHost: lares.host,
+      grpcPort: grpc.port,
+      urls: { http: `http://${lares.host}:${http.port}` },
+      color: '',
+      weight: 100,
+    });
+    cleanups.push(() => registration.close());
 
     return {
       endpoints: { http: `http://${lares.host}:${http.port}`, grpc: `${lares.host}:${grpc.port}` },
       stop: () => runCleanups(cleanups),
+      // SIGHUP re-reads the gate key file, so a key added for rotation is published
+      // to clients before the gates start signing with it (docs/operations.md).
+      async reload() {
+        const reloaded = loadGateSigningKeys(secretsDir(config), false);
+        tokens.setGateKeys(reloaded);
+        logger.info({ event: 'reload_applied', gate_keys: [...reloaded.keys.keys()] }, 'gate public keys reloaded');
+      },
     };
   } catch (error) {
     await runCleanups(cleanups);

@@ -42,11 +42,16 @@ export interface TokenOptions {
 
 export class Tokens {
   private readonly now: () => number;
-  private readonly gateKeys: GateKeyInfo[];
+  private gateKeys: GateKeyInfo[];
 
   constructor(private readonly options: TokenOptions) {
     this.now = options.now ?? Date.now;
-    this.gateKeys = [...options.gateKeys.keys.values()].map((key) => ({ keyId: key.id, publicRaw: key.publicRaw }));
+    this.gateKeys = publicHalves(options.gateKeys);
+  }
+
+  /** Publishes a reloaded gate key file: clients then trust a gate's new key before it signs with it. */
+  setGateKeys(gateKeys: GateKeyring): void {
+    this.gateKeys = publicHalves(gateKeys);
   }
 
   async issue(session: string, color: string): Promise<IssuedToken> {
@@ -68,4 +73,8 @@ export class Tokens {
     this.options.logger.info({ event: 'token_issued', account_id: accountId.toString(), color }, 'token issued');
     return { accountId, token, expiresAtMs, gates: this.options.gates, gateKeys: this.gateKeys };
   }
+}
+
+function publicHalves(gateKeys: GateKeyring): GateKeyInfo[] {
+  return [...gateKeys.keys.values()].map((key) => ({ keyId: key.id, publicRaw: key.publicRaw }));
 }

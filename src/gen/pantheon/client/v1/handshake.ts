@@ -35,6 +35,8 @@ export enum HandshakeErrorCode {
   HANDSHAKE_ERROR_SERVER_BUSY = 9,
   /** HANDSHAKE_ERROR_ACCOUNT_DISABLED - token status is not a normal player */
   HANDSHAKE_ERROR_ACCOUNT_DISABLED = 10,
+  /** HANDSHAKE_ERROR_RATE_LIMITED - too many handshakes from this address; back off */
+  HANDSHAKE_ERROR_RATE_LIMITED = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -73,6 +75,9 @@ export function handshakeErrorCodeFromJSON(object: any): HandshakeErrorCode {
     case 10:
     case "HANDSHAKE_ERROR_ACCOUNT_DISABLED":
       return HandshakeErrorCode.HANDSHAKE_ERROR_ACCOUNT_DISABLED;
+    case 11:
+    case "HANDSHAKE_ERROR_RATE_LIMITED":
+      return HandshakeErrorCode.HANDSHAKE_ERROR_RATE_LIMITED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -104,6 +109,8 @@ export function handshakeErrorCodeToJSON(object: HandshakeErrorCode): string {
       return "HANDSHAKE_ERROR_SERVER_BUSY";
     case HandshakeErrorCode.HANDSHAKE_ERROR_ACCOUNT_DISABLED:
       return "HANDSHAKE_ERROR_ACCOUNT_DISABLED";
+    case HandshakeErrorCode.HANDSHAKE_ERROR_RATE_LIMITED:
+      return "HANDSHAKE_ERROR_RATE_LIMITED";
     case HandshakeErrorCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -21,14 +21,14 @@ export enum PacketCode {
   PACKET_CODE_OK = 0,
   PACKET_CODE_UNKNOWN_MODULE = 1,
   PACKET_CODE_UNKNOWN_SEQ = 2,
+  /** PACKET_CODE_SERVICE_UNAVAILABLE - no instance, instance ejected or unreachable, or no answer within backend_timeout_ms */
   PACKET_CODE_SERVICE_UNAVAILABLE = 3,
+  /** PACKET_CODE_RATE_LIMITED - over the session's packet or byte rate, or too many requests waiting */
   PACKET_CODE_RATE_LIMITED = 4,
   /** PACKET_CODE_BAD_REQUEST - data could not be decoded / inflated */
   PACKET_CODE_BAD_REQUEST = 5,
   /** PACKET_CODE_INTERNAL - the handler failed; the server logged why */
   PACKET_CODE_INTERNAL = 6,
-  /** PACKET_CODE_TIMEOUT - the backend did not answer in time */
-  PACKET_CODE_TIMEOUT = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -55,9 +55,6 @@ export function packetCodeFromJSON(object: any): PacketCode {
     case 6:
     case "PACKET_CODE_INTERNAL":
       return PacketCode.PACKET_CODE_INTERNAL;
-    case 7:
-    case "PACKET_CODE_TIMEOUT":
-      return PacketCode.PACKET_CODE_TIMEOUT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -81,8 +78,6 @@ export function packetCodeToJSON(object: PacketCode): string {
       return "PACKET_CODE_BAD_REQUEST";
     case PacketCode.PACKET_CODE_INTERNAL:
       return "PACKET_CODE_INTERNAL";
-    case PacketCode.PACKET_CODE_TIMEOUT:
-      return "PACKET_CODE_TIMEOUT";
     case PacketCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -217,6 +212,8 @@ export enum LogoutCode {
   LOGOUT_CODE_CONFLICTING_LOGIN = 5,
   /** LOGOUT_CODE_PROTOCOL_ERROR - the client broke PANTHEON/1 (e.g. a bad inflate) */
   LOGOUT_CODE_PROTOCOL_ERROR = 6,
+  /** LOGOUT_CODE_RATE_LIMITED - sustained traffic over the session's rate limits */
+  LOGOUT_CODE_RATE_LIMITED = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -243,6 +240,9 @@ export function logoutCodeFromJSON(object: any): LogoutCode {
     case 6:
     case "LOGOUT_CODE_PROTOCOL_ERROR":
       return LogoutCode.LOGOUT_CODE_PROTOCOL_ERROR;
+    case 7:
+    case "LOGOUT_CODE_RATE_LIMITED":
+      return LogoutCode.LOGOUT_CODE_RATE_LIMITED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -266,6 +266,8 @@ export function logoutCodeToJSON(object: LogoutCode): string {
       return "LOGOUT_CODE_CONFLICTING_LOGIN";
     case LogoutCode.LOGOUT_CODE_PROTOCOL_ERROR:
       return "LOGOUT_CODE_PROTOCOL_ERROR";
+    case LogoutCode.LOGOUT_CODE_RATE_LIMITED:
+      return "LOGOUT_CODE_RATE_LIMITED";
     case LogoutCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
