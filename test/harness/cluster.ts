@@ -103,7 +103,13 @@ export async function createTestCluster(options: ClusterOptions = {}): Promise<T
     },
   };
   cluster.writeConfig();
-  for (const name of options.services ?? ['roma', 'lares', 'gate', 'senate']) await cluster.start(name);
+  try {
+    for (const name of options.services ?? ['roma', 'lares', 'gate', 'senate']) await cluster.start(name);
+  } catch (error) {
+    // The caller never gets the cluster to stop: stop what did start, or it outlives the test run.
+    await cluster.stop();
+    throw error;
+  }
   return cluster;
 }
 

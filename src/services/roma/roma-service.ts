@@ -3,6 +3,7 @@
 // tunnel connections, the dispatcher and the modules.
 import { Server } from '@grpc/grpc-js';
 import { bindGrpcServer, shutdownGrpcServer } from '../../common/grpc.js';
+import { registerSelf } from '../../discovery/index.js';
 import { startAdminHttp } from '../../common/health-http.js';
 import type { ProcessContext, RunningService } from '../../common/process.js';
 import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
@@ -37,9 +38,26 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
     throw error;
   });
 
+  const registration = await registerSelf(config, logger, {
+    service: 'roma',
+    id: config.roma.id,
+    bindHost: config.roma.host,
+    grpcPort,
+    urls: { http: `http://${config.roma.host}:${http.port}` },
+    color: config.roma.color,
+    weight: config.roma.weight,
+    load: () => directory.size,
+  }).catch(async (error: unknown) => {
+    server.forceShutdown();
+    await http.close();
+    throw error;
+  });
+
   return {
     endpoints: { grpc: `${config.roma.host}:${grpcPort}`, http: `http://${config.roma.host}:${http.port}` },
     async stop() {
+      // Deregister first, so gates stop routing new sessions here before the tunnels end.
+      await registration.close();
       tunnels.endAll('roma_stopping');
       await shutdownGrpcServer(server);
       await http.close();

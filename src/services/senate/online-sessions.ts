@@ -11,6 +11,9 @@ export interface GateAddress {
   grpc_address: string;
 }
 
+/** A fixed list (static registry) or a function read at every query (the etcd watcher's live view). */
+export type GateSource = readonly GateAddress[] | (() => readonly GateAddress[]);
+
 export const GATE_QUERY_TIMEOUT_MS = 3_000;
 
 /** A busy gate's session list outgrows gRPC's default 4 MiB receive limit (~60 bytes a session). */
@@ -22,27 +25,44 @@ interface GateTarget {
 }
 
 export class OnlineSessions {
-  private readonly targets: GateTarget[];
+  /** Clients by "id@address", kept while the gate is listed so its channel is reused. */
+  private readonly targets = new Map<string, GateTarget>();
 
   constructor(
-    gates: readonly GateAddress[],
+    private readonly gates: GateSource,
     private readonly logger: Logger,
     private readonly timeoutMs = GATE_QUERY_TIMEOUT_MS,
-  ) {
-    this.targets = gates.map((gate) => ({
-      gate,
-      client: new GateAdminClient(gate.grpc_address, credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_GATE_ANSWER_BYTES }),
-    }));
-  }
+  ) {}
 
   async list(): Promise<ListOnlineSessionsResponse> {
-    const gates = await Promise.all(this.targets.map((target) => this.askGate(target)));
+    const gates = await Promise.all(this.currentTargets().map((target) => this.askGate(target)));
     const total = gates.reduce((sum, gate) => sum + gate.sessions.length, 0);
     return { total, gates };
   }
 
   close(): void {
-    for (const { client } of this.targets) client.close();
+    for (const { client } of this.targets.values()) client.close();
+    this.targets.clear();
+  }
+
+  private currentTargets(): GateTarget[] {
+    const listed = typeof this.gates === 'function' ? this.gates() : this.gates;
+    const keys = new Set(listed.map((gate) => `${gate.id}@${gate.grpc_address}`));
+    for (const [key, target] of this.targets) {
+      if (keys.has(key)) continue;
+      target.client.close();
+      this.targets.delete(key);
+    }
+    return listed.map((gate) => {
+      const key = `${gate.id}@${gate.grpc_address}`;
+      let target = this.targets.get(key);
+      if (!target) {
+        const client = new GateAdminClient(gate.grpc_address, credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_GATE_ANSWER_BYTES });
+        target = { gate, client };
+        this.targets.set(key, target);
+      }
+      return target;
+    });
   }
 
   private askGate({ gate, client }: GateTarget): Promise<GateSessions> {

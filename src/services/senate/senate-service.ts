@@ -6,6 +6,7 @@ import { bindGrpcServer, shutdownGrpcServer } from '../../common/grpc.js';
 import { startAdminHttp } from '../../common/health-http.js';
 import type { Logger } from '../../common/logger.js';
 import type { ProcessContext, RunningService } from '../../common/process.js';
+import { registerSelf, watchService, type WatchedService } from '../../discovery/index.js';
 import {
   SenateAdminService,
   type ListOnlineSessionsRequest,
@@ -17,7 +18,12 @@ import { onlineSessionsToJson } from './sessions-json.js';
 
 export async function startSenate(context: ProcessContext): Promise<RunningService> {
   const { config, logger } = context;
-  const onlineSessions = new OnlineSessions(config.registry.gate, logger);
+  // With etcd the gates come from the live view, read at every query; with static, from config.
+  const gateView: WatchedService | undefined = config.registry.kind === 'etcd' ? await watchService(config, 'gate', logger) : undefined;
+  const onlineSessions = new OnlineSessions(
+    gateView ? () => gateView.list().map((record) => ({ id: record.id, grpc_address: record.endpoints.grpc })) : config.registry.gate,
+    logger,
+  );
   const server = new Server();
   server.addService(SenateAdminService, senateAdminService(onlineSessions, logger));
 
@@ -33,16 +39,29 @@ export async function startSenate(context: ProcessContext): Promise<RunningServi
     // Release whatever did start so the failed process leaves nothing bound.
     server.forceShutdown();
     onlineSessions.close();
+    await gateView?.close();
     throw error;
   }
-  logger.info({ event: 'gates_known', gates: config.registry.gate.map((g) => `${g.id}@${g.grpc_address}`) }, 'senate will ask these gates');
+  if (gateView) logger.info({ event: 'gates_known', gates: 'etcd', prefix: config.registry.etcd.prefix }, 'senate will ask the gates registered in etcd');
+  else logger.info({ event: 'gates_known', gates: config.registry.gate.map((g) => `${g.id}@${g.grpc_address}`) }, 'senate will ask these gates');
+  const registration = await registerSelf(config, logger, {
+    service: 'senate',
+    id: config.senate.id,
+    bindHost: config.senate.host,
+    grpcPort,
+    urls: { http: `http://${config.senate.host}:${http.port}` },
+    color: '',
+    weight: 100,
+  });
 
   return {
     endpoints: { grpc: `${config.senate.host}:${grpcPort}`, http: `http://${config.senate.host}:${http.port}` },
     async stop() {
+      await registration.close();
       await shutdownGrpcServer(server);
       await http.close();
       onlineSessions.close();
+      await gateView?.close();
     },
   };
 }
