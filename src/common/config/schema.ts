@@ -45,6 +45,8 @@ const routerSchema = z.object({
   // shared by every gate through redis.url.
   kind: z.enum(['memory', 'redis']).default('memory'),
   route_ttl_ms: z.number().int().min(1_000).max(86_400_000).default(10 * 60_000),
+  /** How long a player -> gate record outlives its gate's last refresh (every third of this). */
+  player_ttl_ms: z.number().int().min(1_000).max(86_400_000).default(60_000),
   /** Color used when no instance serves the session's color ("" = the default color). */
   fallback_color: z.string().max(64).default(''),
 });

@@ -1,5 +1,5 @@
-// Single-use token ids. Implementations: memory (one gate) and, later, Redis
-// (every gate). An entry lives exactly as long as its token could be used.
+// Single-use token ids. Implementations: memory (one gate) and Redis (every
+// gate; redis-replay-cache.ts). An entry lives exactly as long as its token could be used.
 
 export interface ReplayCache {
   /** Records the id; resolves true if it was not seen before. */

@@ -1,27 +1,30 @@
 // In-memory router: sticky per (service, color, account) while the instance
-// is live; otherwise smooth weighted round robin over live instances of the
-// session's color, falling back to the default color ("") when none match.
+// is live; otherwise smooth weighted round robin over the live instances of
+// the session's color, else of the fallback color. One gate's own view only:
+// two gates may place the same account differently (use Redis for that).
+import type { PantheonConfig } from '../../common/config/index.js';
 import type { ServiceInstance } from '../registry/registry.js';
-import type { RouteDecision, RouteQuery, Router } from './router.js';
+import { candidatesFor, noCandidatesError, SmoothWeightedRoundRobin } from './candidates.js';
+import type { ActiveRoute, RouteDecision, RouteQuery, Router, RouterStats } from './router.js';
 
 export class MemoryRouter implements Router {
   private readonly sticky = new Map<string, string>();
-  private readonly currentWeights = new Map<string, number>();
+  private readonly spread = new SmoothWeightedRoundRobin();
+
+  constructor(private fallbackColor = '') {}
 
   async route(query: RouteQuery, live: ServiceInstance[]): Promise<RouteDecision> {
     return this.routeNow(query, live);
   }
 
   routeNow(query: RouteQuery, live: ServiceInstance[]): RouteDecision {
-    const candidates = candidatesFor(query, live);
-    if (candidates.length === 0) {
-      return { ok: false, error: `no live ${query.service} instance for color "${query.color}" or the default color` };
-    }
+    const candidates = candidatesFor(query, live, this.fallbackColor);
+    if (candidates.length === 0) return { ok: false, error: noCandidatesError(query, this.fallbackColor) };
     const key = `${query.service}:${query.color}:${query.accountId}`;
     const stuck = this.sticky.get(key);
     const alive = stuck ? candidates.find((instance) => instance.id === stuck) : undefined;
     if (alive) return { ok: true, instance: alive };
-    const chosen = this.smoothWeighted(candidates);
+    const chosen = this.spread.pick(candidates);
     this.sticky.set(key, chosen.id);
     return { ok: true, instance: chosen };
   }
@@ -31,33 +34,19 @@ export class MemoryRouter implements Router {
     this.sticky.delete(`${query.service}:${query.color}:${query.accountId}`);
   }
 
+  async keepAlive(_routes: ActiveRoute[]): Promise<void> {
+    // Memory routes live as long as this process; nothing expires.
+  }
+
+  stats(): RouterStats {
+    return { up: true, fallbacks: 0, errors: 0 };
+  }
+
+  reconfigure(settings: PantheonConfig['router']): void {
+    this.fallbackColor = settings.fallback_color;
+  }
+
   async close(): Promise<void> {
     this.sticky.clear();
   }
-
-  /** nginx's smooth weighted round robin: even spread, no bursts to one instance. */
-  private smoothWeighted(candidates: ServiceInstance[]): ServiceInstance {
-    let total = 0;
-    let best: ServiceInstance = candidates[0];
-    let bestWeight = -Infinity;
-    for (const instance of candidates) {
-      const weight = Math.max(1, instance.weight);
-      total += weight;
-      const current = (this.currentWeights.get(instance.id) ?? 0) + weight;
-      this.currentWeights.set(instance.id, current);
-      if (current > bestWeight) {
-        bestWeight = current;
-        best = instance;
-      }
-    }
-    this.currentWeights.set(best.id, bestWeight - total);
-    return best;
-  }
-}
-
-export function candidatesFor(query: RouteQuery, live: ServiceInstance[]): ServiceInstance[] {
-  const ofService = live.filter((instance) => instance.service === query.service);
-  const sameColor = ofService.filter((instance) => instance.color === query.color);
-  if (sameColor.length > 0 || query.color === '') return sameColor;
-  return ofService.filter((instance) => instance.color === '');
 }

@@ -1,0 +1,22 @@
+// Every Redis key and channel Pantheon uses, in one place so docs/operations.md
+// and the code cannot drift apart. `prefix` is config.redis.key_prefix.
+
+export interface RedisKeys {
+  /** Sticky route: value = instance id. An empty color appears as "" (two colons). */
+  route(service: string, color: string, accountId: bigint): string;
+  /** A used token id: value "1", expires with the token. */
+  tokenId(jti: Uint8Array): string;
+  /** Which gate holds the player: a hash {gate, sessions}. */
+  player(accountId: bigint): string;
+  /** Pub/sub channel every gate's control plane listens on for cross-gate broadcasts. */
+  broadcastChannel: string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    route: (service, color, accountId) => `${prefix}:route:${service}:${color}:${accountId}`,
+    tokenId: (jti) => `${prefix}:jti:${Buffer.from(jti).toString('hex')}`,
+    player: (accountId) => `${prefix}:player:${accountId}`,
+    broadcastChannel: `${prefix}:broadcast`,
+  };
+}
