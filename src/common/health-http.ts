@@ -2,6 +2,17 @@
 // routes, on node:http. Used by the processes that do not otherwise speak HTTP.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
+/** A route's answer when it is not "200 with this JSON": another status, or text (e.g. Prometheus metrics). */
+export class HttpReply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    /** Set for a text body (a string), sent as is; otherwise the body is JSON. */
+    readonly contentType?: string,
+  ) {}
+}
+
+/** Returns the JSON body of a 200, or an HttpReply. */
 export type JsonRoute = (request: IncomingMessage) => unknown | Promise<unknown>;
 
 export interface AdminHttpServer {
@@ -20,7 +31,7 @@ export async function startAdminHttp(host: string, port: number, routes: Record<
     }
     Promise.resolve()
       .then(() => route(request))
-      .then((body) => sendJson(response, 200, body))
+      .then((body) => sendReply(response, body instanceof HttpReply ? body : new HttpReply(200, body)))
       .catch((error: unknown) => sendJson(response, 500, { error: { code: 'INTERNAL', message: (error as Error).message } }));
   });
   server.keepAliveTimeout = 5_000;
@@ -38,6 +49,16 @@ export async function startAdminHttp(host: string, port: number, routes: Record<
         server.close(() => resolveClose());
       }),
   };
+}
+
+function sendReply(response: ServerResponse, reply: HttpReply): void {
+  if (reply.contentType === undefined) {
+    sendJson(response, reply.status, reply.body);
+    return;
+  }
+  const text = String(reply.body);
+  response.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

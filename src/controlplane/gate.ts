@@ -19,6 +19,8 @@ import { deliverBroadcastHere, pushService, type PushDeps } from './push/push-se
 import { SessionDirectory } from './session-directory.js';
 import { WorkerPool, type WorkerHandle } from './worker-pool.js';
 import { connectionStats, type WorkerCountersView } from './stats.js';
+import { GateMetrics } from './metrics/gate-metrics.js';
+import { Readiness } from './readiness.js';
 import { HandshakeLimiter } from './handshake-limiter.js';
 import { reloadConfig } from './reload.js';
 import { createConnectionCounts } from '../dataplane/limits/connection-counts.js';
@@ -86,14 +88,31 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
       tokenKeys: { current: tokenKeys.current.id, keys: [...tokenKeys.keys].map(([id, key]) => ({ id, key: key.toString('base64') })) },
       signingKey: { id: signing.current.id, privatePem: signingPem },
       settings,
+      tracing: config.tracing,
     }),
     connectionCounts: createConnectionCounts(),
     onMessage: (worker, message) => onWorkerMessage(worker, message),
     onWorkerLost: (index) => {
       const dropped = directory.dropWorker(index);
+      metrics.retireWorker(index);
       counters.delete(index);
       logger.warn({ event: 'worker_sessions_lost', worker: index, sessions: dropped }, 'sessions lost with their worker');
     },
+  });
+
+  const readiness = new Readiness({
+    workers: () => ({ ready: pool.readyCount, total: pool.workers.length }),
+    registryConnected: () => registry.health?.().connected ?? true,
+  });
+  // Reads only what this thread holds (the workers' latest snapshots, its own ring ends): a scrape never waits on a worker.
+  const metrics = new GateMetrics({
+    snapshots: counters,
+    workers: () => ({ ready: pool.readyCount, total: pool.workers.length }),
+    controlRings: () => pool.workers.map((worker) => ({ worker: worker.index, stats: worker.toWorker.stats() })),
+    sessions: () => directory.size,
+    registry,
+    router,
+    readiness,
   });
 
   function onWorkerMessage(worker: WorkerHandle, message: WorkerMessage): void {
@@ -176,6 +195,8 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
   const admin = await startAdminHttp(gate.host, gate.admin.port, {
     '/health': () => ({ status: pool.readyCount > 0 ? 'ok' : 'degraded', workers: { ready: pool.readyCount, total: pool.workers.length }, registry: registry.health() }),
     '/stats/connections': () => connectionStats(counters, directory),
+    '/ready': () => readiness.reply(),
+    '/metrics': () => metrics.reply(),
     '/stats/routing': () => routing.stats(),
   });
   const pushDeps: PushDeps = { gateId: gate.id, zone: config.zone, maxFrameBytes: gate.max_frame_bytes, directory, send: (index, message) => pool.send(index, message), broadcastToWorkers: (message) => pool.broadcast(message), logger };
@@ -204,6 +225,7 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
       const result = reloadConfig(configPath, live);
       if (!result.ok) {
         logger.error({ event: 'reload_rejected', error: result.error }, 'config reload rejected; the running config stays in force');
+        metrics.reloaded(false);
         return;
       }
       const { config: next, change } = result;
@@ -218,8 +240,11 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
       routing.reconfigure(next.router);
       const rotated = rotateSigningKey();
       logger.info({ event: 'reload_applied', keys: change.applied, signing_key: signing.current.id, signing_key_rotated: rotated }, 'config reloaded');
+      metrics.reloaded(true);
     },
     async stop() {
+      // GET /ready turns 503 at once, so load balancers stop sending players here.
+      readiness.setDraining(true);
       // Deregister first, so no new player or operator is pointed here while the sessions drain.
       await registration.close();
       // Drain: workers stop accepting, finish in-flight requests, log every

@@ -14,6 +14,7 @@ import { LmdbAccountStore } from './data/lmdb-account-store.js';
 import { startLaresAdminGrpc } from './grpc/admin-server.js';
 import { PasswordPool } from './hash/password-pool.js';
 import { laresRoutes } from './http/routes.js';
+import { LaresMetrics } from './lares-metrics.js';
 import { startLaresHttp } from './http/server.js';
 
 const SESSION_SWEEP_INTERVAL_MS = 60 * 60_000;
@@ -37,7 +38,9 @@ export async function startLares(context: ProcessContext): Promise<RunningServic
     const tokens = new Tokens({ sessions, tokenKeys, gateKeys, gates: lares.public_gates, zone: config.zone, ttlMs: lares.token_ttl_ms, logger });
     await accounts.prepare();
 
-    const http = await startLaresHttp({ host: lares.host, port: lares.http.port, maxBodyBytes: lares.max_body_bytes, routes: laresRoutes({ accounts, sessions, tokens }), logger });
+    const metrics = new LaresMetrics();
+    const routes = laresRoutes({ accounts, sessions, tokens, metrics });
+    const http = await startLaresHttp({ host: lares.host, port: lares.http.port, maxBodyBytes: lares.max_body_bytes, routes, logger, metrics });
     cleanups.push(() => http.close());
     const grpc = await startLaresAdminGrpc(lares.host, lares.grpc.port, accounts, logger);
     cleanups.push(() => grpc.stop());

@@ -6,9 +6,10 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { PacketCode } from '../../gen/pantheon/client/v1/packet.js';
 import type { Envelope } from '../../gen/pantheon/roma/v1/tunnel.js';
-import { RequestRejected, type HandlerContext, type PushMessage, type SessionInfo } from './module-api.js';
+import { RequestRejected, type Handler, type HandlerContext, type PushMessage, type RomaModule, type SessionInfo } from './module-api.js';
 import type { ModuleRegistry } from './module-registry.js';
 import type { SessionDirectory } from './session-directory.js';
+import type { RequestObserver } from './roma-metrics.js';
 
 /** The parts of a REQUEST envelope that answering it depends on. */
 export type PacketRequest = Pick<Envelope, 'mod' | 'seq' | 'obj' | 'index' | 'data' | 'dataVersion'>;
@@ -23,21 +24,33 @@ export class RequestDispatcher {
     private readonly registry: ModuleRegistry,
     private readonly directory: SessionDirectory,
     private readonly logger: Logger,
+    /** Told about every answer (metrics); optional so modules' unit tests need none. */
+    private readonly observer?: RequestObserver,
   ) {}
 
   async answer(session: SessionInfo, request: PacketRequest): Promise<Answer> {
     const lookup = this.registry.lookup(request.mod, request.seq);
-    if (lookup.kind === 'unknown_module') return { code: PacketCode.PACKET_CODE_UNKNOWN_MODULE };
-    if (lookup.kind === 'unknown_seq') return { code: PacketCode.PACKET_CODE_UNKNOWN_SEQ };
-    const context = this.contextFor(session, lookup.module.id, lookup.module.name);
+    if (lookup.kind !== 'found') {
+      const code = lookup.kind === 'unknown_module' ? PacketCode.PACKET_CODE_UNKNOWN_MODULE : PacketCode.PACKET_CODE_UNKNOWN_SEQ;
+      this.observer?.answered(lookup.kind === 'unknown_seq' ? lookup.module : undefined, code, null);
+      return { code };
+    }
+    const started = performance.now();
+    const answer = await this.run(lookup.module, lookup.handler, session, request);
+    this.observer?.answered(lookup.module, answer.code, (performance.now() - started) / 1000);
+    return answer;
+  }
+
+  private async run(module: RomaModule, handler: Handler, session: SessionInfo, request: PacketRequest): Promise<Answer> {
+    const context = this.contextFor(session, module.id, module.name);
     try {
-      const data: unknown = await lookup.handler({ session, data: request.data, obj: request.obj, dataVersion: request.dataVersion }, context);
+      const data: unknown = await handler({ session, data: request.data, obj: request.obj, dataVersion: request.dataVersion }, context);
       if (!(data instanceof Uint8Array)) {
         throw new TypeError(`handler returned ${describe(data)}; a handler must return (or resolve to) a Uint8Array`);
       }
       return { code: PacketCode.PACKET_CODE_OK, data };
     } catch (error) {
-      return this.failure(error, session, lookup.module.name, request);
+      return this.failure(error, session, module.name, request);
     }
   }
 

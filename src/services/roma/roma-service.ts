@@ -1,17 +1,21 @@
 // Starts a Roma process: the module registry, the gRPC Tunnel and RomaAdmin
-// services and the /health route. Wiring only; the work happens in the
-// tunnel connections, the dispatcher and the modules.
+// services, the /health and /metrics routes and, when enabled, tracing.
+// Wiring only; the work happens in the tunnel connections, the dispatcher
+// and the modules.
 import { Server } from '@grpc/grpc-js';
 import { bindGrpcServer, shutdownGrpcServer } from '../../common/grpc.js';
 import { registerSelf } from '../../discovery/index.js';
 import { startAdminHttp } from '../../common/health-http.js';
 import type { ProcessContext, RunningService } from '../../common/process.js';
+import { startTracing } from '../../common/tracing.js';
 import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { romaAdminService } from './admin-service.js';
 import type { RomaModule } from './module-api.js';
 import { ModuleRegistry } from './module-registry.js';
 import { romaModules } from './modules/index.js';
 import { RequestDispatcher } from './request-dispatcher.js';
+import { RomaMetrics } from './roma-metrics.js';
+import { RomaRequestTracer } from './roma-tracing.js';
 import { SessionDirectory } from './session-directory.js';
 import { DEFAULT_BATCH_WRITER_LIMITS } from './tunnel/batch-writer.js';
 import { TunnelService } from './tunnel/tunnel-service.js';
@@ -20,8 +24,11 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
   const { config, logger } = context;
   const registry = new ModuleRegistry(modules);
   const directory = new SessionDirectory();
-  const dispatcher = new RequestDispatcher(registry, directory, logger);
-  const tunnels = new TunnelService({ directory, dispatcher, logger, limits: DEFAULT_BATCH_WRITER_LIMITS });
+  const metrics = new RomaMetrics({ sessions: () => directory.size, streams: (): number => tunnels.streamCount });
+  const dispatcher = new RequestDispatcher(registry, directory, logger, metrics);
+  const tracing = startTracing(config.tracing, { name: 'pantheon-roma', instance: config.roma.id });
+  const tracer = tracing ? new RomaRequestTracer(tracing.tracer, config.roma.id) : null;
+  const tunnels = new TunnelService({ directory, dispatcher, logger, limits: DEFAULT_BATCH_WRITER_LIMITS, tracer });
   logger.info({ event: 'modules_registered', modules: registry.modules().map((m) => `${m.id}:${m.name}`) }, 'modules registered');
 
   // Pings find a gate that hung or vanished without closing its connection, so its sessions get dropped.
@@ -32,6 +39,7 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
 
   const http = await startAdminHttp(config.roma.host, config.roma.http.port, {
     '/health': () => ({ status: 'ok', sessions: directory.size, streams: tunnels.streamCount }),
+    '/metrics': () => metrics.reply(),
   }).catch((error: unknown) => {
     // The gRPC port is already bound; release it so the failed start leaves nothing behind.
     server.forceShutdown();
@@ -61,6 +69,7 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
       tunnels.endAll('roma_stopping');
       await shutdownGrpcServer(server);
       await http.close();
+      await tracing?.shutdown();
     },
   };
 }

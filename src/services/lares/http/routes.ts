@@ -5,6 +5,7 @@ import type { Accounts, LoggedIn } from '../biz/accounts.js';
 import type { Sessions } from '../biz/sessions.js';
 import type { Tokens } from '../biz/tokens.js';
 import { parseColor, parseCredentials, parseDeviceId, parseSession, type JsonObject } from '../biz/validation.js';
+import type { LaresMetrics } from '../lares-metrics.js';
 
 export interface RouteRequest {
   body: JsonObject;
@@ -15,6 +16,8 @@ export interface RouteRequest {
 export interface RouteResponse {
   status: number;
   body: unknown;
+  /** Set for a text body (a string) sent as is, e.g. Prometheus metrics; otherwise the body is JSON. */
+  contentType?: string;
 }
 
 export interface Route {
@@ -28,13 +31,20 @@ export interface LaresServices {
   accounts: Accounts;
   sessions: Sessions;
   tokens: Tokens;
+  metrics: LaresMetrics;
 }
 
-export function laresRoutes({ accounts, sessions, tokens }: LaresServices): Route[] {
+export function laresRoutes({ accounts, sessions, tokens, metrics }: LaresServices): Route[] {
   return [
-    post('/v1/accounts/register', async ({ body }) => loggedIn(201, await accounts.register(parseCredentials(body)))),
-    post('/v1/accounts/login', async ({ body, ip }) => loggedIn(200, await accounts.login(parseCredentials(body), ip))),
-    post('/v1/accounts/guest', async ({ body }) => loggedIn(200, await accounts.loginGuest(parseDeviceId(body)))),
+    post('/v1/accounts/register', async ({ body }) =>
+      loggedIn(201, await metrics.counted(() => accounts.register(parseCredentials(body)), (result) => metrics.registered(result))),
+    ),
+    post('/v1/accounts/login', async ({ body, ip }) =>
+      loggedIn(200, await metrics.counted(() => accounts.login(parseCredentials(body), ip), (result) => metrics.loggedIn('password', result))),
+    ),
+    post('/v1/accounts/guest', async ({ body }) =>
+      loggedIn(200, await metrics.counted(() => accounts.loginGuest(parseDeviceId(body)), (result) => metrics.loggedIn('guest', result))),
+    ),
     post('/v1/sessions/refresh', async ({ body }) => {
       const issued = await sessions.refresh(parseSession(body));
       return { status: 200, body: { session: issued.session, session_expires_at: issued.expiresAtMs } };
@@ -43,6 +53,7 @@ export function laresRoutes({ accounts, sessions, tokens }: LaresServices): Rout
       // Parse both fields before any lookup, so a bad colour is a 400 even with a dead session.
       const session = parseSession(body);
       const issued = await tokens.issue(session, parseColor(body));
+      metrics.tokenIssued();
       return {
         status: 200,
         body: {
@@ -54,6 +65,12 @@ export function laresRoutes({ accounts, sessions, tokens }: LaresServices): Rout
       };
     }),
     { method: 'GET', path: '/health', readsBody: false, handle: async () => ({ status: 200, body: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      readsBody: false,
+      handle: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    },
   ];
 }
 

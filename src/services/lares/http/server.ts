@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sendJson } from '../../../common/health-http.js';
 import type { Logger } from '../../../common/logger.js';
+import { UNMATCHED_ROUTE, type LaresMetrics } from '../lares-metrics.js';
 import { readJsonObject } from './body.js';
 import { HttpError, sendError } from './errors.js';
 import type { Route } from './routes.js';
@@ -14,6 +15,8 @@ export interface LaresHttpOptions {
   maxBodyBytes: number;
   routes: Route[];
   logger: Logger;
+  /** Counts every request by route and status. */
+  metrics?: LaresMetrics;
 }
 
 export interface LaresHttpServer {
@@ -40,15 +43,25 @@ export async function startLaresHttp(options: LaresHttpOptions): Promise<LaresHt
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, table: RouteTable, options: LaresHttpOptions): Promise<void> {
+  const started = performance.now();
+  const path = pathOf(request.url);
   try {
-    const route = routeFor(table, request.method ?? '', pathOf(request.url));
+    const route = routeFor(table, request.method ?? '', path);
     const body = route.readsBody ? await readJsonObject(request, options.maxBodyBytes) : {};
     // Lares is reached directly in the embedded layout, so the socket address is the client; no proxy headers are trusted.
     const result = await route.handle({ body, ip: request.socket.remoteAddress ?? 'unknown' });
-    sendJson(response, result.status, result.body);
+    if (result.contentType === undefined) sendJson(response, result.status, result.body);
+    else sendText(response, result.status, String(result.body), result.contentType);
   } catch (error) {
     sendError(request, response, error, options.logger);
   }
+  const route = table.has(path) ? path : UNMATCHED_ROUTE;
+  options.metrics?.requestServed(route, request.method ?? '', response.statusCode, (performance.now() - started) / 1000);
+}
+
+function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
 }
 
 function routeTable(routes: Route[]): RouteTable {

@@ -11,6 +11,7 @@ import { EnvelopeKind, type Envelope, type TunnelBatch } from '../../../gen/pant
 import { toHex } from '../../../protocol/bytes.js';
 import type { SessionInfo } from '../module-api.js';
 import type { RequestDispatcher } from '../request-dispatcher.js';
+import type { RomaRequestTracer } from '../roma-tracing.js';
 import type { RomaSession, SessionDirectory, SessionOwner } from '../session-directory.js';
 import { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
 import { responseEnvelope } from './envelopes.js';
@@ -22,6 +23,8 @@ export interface TunnelConnectionDeps {
   dispatcher: RequestDispatcher;
   logger: Logger;
   limits: Omit<BatchWriterOptions, 'onOverflow'>;
+  /** Spans for requests; null or absent when tracing.enabled is false. */
+  tracer?: RomaRequestTracer | null;
   onClosed(connection: TunnelConnection): void;
 }
 
@@ -127,13 +130,17 @@ export class TunnelConnection implements SessionOwner {
       this.send(responseEnvelope(envelope, PacketCode.PACKET_CODE_BAD_REQUEST));
       return;
     }
+    const tracer = this.deps.tracer ?? null;
+    const span = tracer?.start(envelope, session.info);
     // The whole answer, including the send, runs inside the queue, so responses leave in request order.
     session.queue
       .run(async () => {
         const answer = await this.deps.dispatcher.answer(session.info, envelope);
         if (!session.closed) this.send(responseEnvelope(envelope, answer.code, answer.data));
+        if (span) tracer!.finish(span, answer.code);
       })
       .catch((error: unknown) => {
+        span?.end();
         // The dispatcher never throws; reaching this is a runtime bug worth a loud line.
         this.logger.error({ event: 'request_failed', session: session.info.idHex, err: error }, `request failed outside its handler: ${errorMessage(error)}`);
       });

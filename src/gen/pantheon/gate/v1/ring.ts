@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { WorkerMetricsSnapshot } from "./metrics.js";
 
 export const protobufPackage = "pantheon.gate.v1";
 
@@ -26,7 +27,14 @@ export interface ControlMessage {
     | { $case: "kick"; value: KickSession }
     | { $case: "drain"; value: Drain }
     | { $case: "tokenClaim"; value: TokenClaimResult }
+    | { $case: "signingKey"; value: SigningKeyUpdate }
     | undefined;
+}
+
+/** SIGHUP installed a new current gate signing key; new handshakes use it. */
+export interface SigningKeyUpdate {
+  keyId: string;
+  privateKeyPem: string;
 }
 
 export interface TokenClaimResult {
@@ -35,6 +43,8 @@ export interface TokenClaimResult {
   fresh: boolean;
   /** set when the replay cache could not answer */
   error: string;
+  /** the client's IP is over gate.limits.handshakes_per_ip */
+  rateLimited: boolean;
 }
 
 export interface ServiceInstance {
@@ -70,6 +80,18 @@ export interface RuntimeSettings {
   backendTimeoutMs: number;
   routeTimeoutMs: number;
   maxPendingPerSession: number;
+  /** gate.limits.* and gate.circuit.*, all reloadable on SIGHUP. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  packetsPerS: number;
+  packetBurst: number;
+  bytesPerS: number;
+  byteBurst: number;
+  abuseCloseAfter: number;
+  slowConsumerBytes: number;
+  backendInflightHighWater: number;
+  circuitFailures: number;
+  circuitEjectMs: number;
 }
 
 /**
@@ -94,9 +116,15 @@ export interface KickSession {
   reason: string;
 }
 
+/**
+ * Stop accepting; let each session's in-flight requests finish (new ones
+ * are answered SERVICE_UNAVAILABLE), then ServerLogout and close it; after
+ * grace_ms, log out and close whatever remains.
+ */
 export interface Drain {
   code: number;
   reason: string;
+  graceMs: number;
 }
 
 export interface WorkerMessage {
@@ -107,7 +135,24 @@ export interface WorkerMessage {
     | { $case: "routeRequest"; value: RouteRequest }
     | { $case: "counters"; value: WorkerCounters }
     | { $case: "tokenClaim"; value: TokenClaim }
+    | { $case: "ejected"; value: InstanceEjected }
+    | { $case: "drained"; value: WorkerDrained }
     | undefined;
+}
+
+/**
+ * The worker's circuit breaker took an instance out of service; the control
+ * plane stops routing sessions to it until until_ms.
+ */
+export interface InstanceEjected {
+  instanceId: string;
+  untilMs: bigint;
+  reason: string;
+}
+
+/** Every session of the worker is closed after a Drain. */
+export interface WorkerDrained {
+  worker: number;
 }
 
 /**
@@ -118,6 +163,8 @@ export interface TokenClaim {
   requestId: number;
   jti: Uint8Array;
   expiresAtMs: bigint;
+  /** for the per-IP handshake rate limit */
+  remoteAddress: string;
 }
 
 export interface WorkerReady {
@@ -160,6 +207,8 @@ export interface WorkerCounters {
   bytesIn: bigint;
   bytesOut: bigint;
   protocolErrors: bigint;
+  /** for GET /metrics (metrics.proto) */
+  metrics: WorkerMetricsSnapshot | undefined;
 }
 
 function createBaseControlMessage(): ControlMessage {
@@ -189,6 +238,9 @@ export const ControlMessage: MessageFns<ControlMessage> = {
         break;
       case "tokenClaim":
         TokenClaimResult.encode(message.body.value, writer.uint32(58).fork()).join();
+        break;
+      case "signingKey":
+        SigningKeyUpdate.encode(message.body.value, writer.uint32(66).fork()).join();
         break;
     }
     return writer;
@@ -263,6 +315,14 @@ export const ControlMessage: MessageFns<ControlMessage> = {
             message.body = { $case: "tokenClaim", value: TokenClaimResult.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.body = { $case: "signingKey", value: SigningKeyUpdate.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -293,6 +353,10 @@ export const ControlMessage: MessageFns<ControlMessage> = {
         ? { $case: "tokenClaim", value: TokenClaimResult.fromJSON(object.tokenClaim) }
         : isSet(object.token_claim)
         ? { $case: "tokenClaim", value: TokenClaimResult.fromJSON(object.token_claim) }
+        : isSet(object.signingKey)
+        ? { $case: "signingKey", value: SigningKeyUpdate.fromJSON(object.signingKey) }
+        : isSet(object.signing_key)
+        ? { $case: "signingKey", value: SigningKeyUpdate.fromJSON(object.signing_key) }
         : undefined,
     };
   },
@@ -313,6 +377,8 @@ export const ControlMessage: MessageFns<ControlMessage> = {
       obj.drain = Drain.toJSON(message.body.value);
     } else if (message.body?.$case === "tokenClaim") {
       obj.tokenClaim = TokenClaimResult.toJSON(message.body.value);
+    } else if (message.body?.$case === "signingKey") {
+      obj.signingKey = SigningKeyUpdate.toJSON(message.body.value);
     }
     return obj;
   },
@@ -365,13 +431,112 @@ export const ControlMessage: MessageFns<ControlMessage> = {
         }
         break;
       }
+      case "signingKey": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "signingKey", value: SigningKeyUpdate.fromPartial(object.body.value) };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
+function createBaseSigningKeyUpdate(): SigningKeyUpdate {
+  return { keyId: "", privateKeyPem: "" };
+}
+
+export const SigningKeyUpdate: MessageFns<SigningKeyUpdate> = {
+  encode(message: SigningKeyUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.privateKeyPem !== "") {
+      writer.uint32(18).string(message.privateKeyPem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SigningKeyUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSigningKeyUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.privateKeyPem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SigningKeyUpdate {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      privateKeyPem: isSet(object.privateKeyPem)
+        ? globalThis.String(object.privateKeyPem)
+        : isSet(object.private_key_pem)
+        ? globalThis.String(object.private_key_pem)
+        : "",
+    };
+  },
+
+  toJSON(message: SigningKeyUpdate): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.privateKeyPem !== "") {
+      obj.privateKeyPem = message.privateKeyPem;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SigningKeyUpdate>, I>>(base?: I): SigningKeyUpdate {
+    return SigningKeyUpdate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SigningKeyUpdate>, I>>(object: I): SigningKeyUpdate {
+    const message = createBaseSigningKeyUpdate();
+    message.keyId = object.keyId ?? "";
+    message.privateKeyPem = object.privateKeyPem ?? "";
+    return message;
+  },
+};
+
 function createBaseTokenClaimResult(): TokenClaimResult {
-  return { requestId: 0, fresh: false, error: "" };
+  return { requestId: 0, fresh: false, error: "", rateLimited: false };
 }
 
 export const TokenClaimResult: MessageFns<TokenClaimResult> = {
@@ -384,6 +549,9 @@ export const TokenClaimResult: MessageFns<TokenClaimResult> = {
     }
     if (message.error !== "") {
       writer.uint32(26).string(message.error);
+    }
+    if (message.rateLimited !== false) {
+      writer.uint32(32).bool(message.rateLimited);
     }
     return writer;
   },
@@ -425,6 +593,14 @@ export const TokenClaimResult: MessageFns<TokenClaimResult> = {
             message.error = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rateLimited = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -446,6 +622,11 @@ export const TokenClaimResult: MessageFns<TokenClaimResult> = {
         : 0,
       fresh: isSet(object.fresh) ? globalThis.Boolean(object.fresh) : false,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      rateLimited: isSet(object.rateLimited)
+        ? globalThis.Boolean(object.rateLimited)
+        : isSet(object.rate_limited)
+        ? globalThis.Boolean(object.rate_limited)
+        : false,
     };
   },
 
@@ -460,6 +641,9 @@ export const TokenClaimResult: MessageFns<TokenClaimResult> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.rateLimited !== false) {
+      obj.rateLimited = message.rateLimited;
+    }
     return obj;
   },
 
@@ -471,6 +655,7 @@ export const TokenClaimResult: MessageFns<TokenClaimResult> = {
     message.requestId = object.requestId ?? 0;
     message.fresh = object.fresh ?? false;
     message.error = object.error ?? "";
+    message.rateLimited = object.rateLimited ?? false;
     return message;
   },
 };
@@ -818,6 +1003,17 @@ function createBaseRuntimeSettings(): RuntimeSettings {
     backendTimeoutMs: 0,
     routeTimeoutMs: 0,
     maxPendingPerSession: 0,
+    maxConnections: 0,
+    maxConnectionsPerIp: 0,
+    packetsPerS: 0,
+    packetBurst: 0,
+    bytesPerS: 0,
+    byteBurst: 0,
+    abuseCloseAfter: 0,
+    slowConsumerBytes: 0,
+    backendInflightHighWater: 0,
+    circuitFailures: 0,
+    circuitEjectMs: 0,
   };
 }
 
@@ -846,6 +1042,39 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     }
     if (message.maxPendingPerSession !== 0) {
       writer.uint32(64).uint32(message.maxPendingPerSession);
+    }
+    if (message.maxConnections !== 0) {
+      writer.uint32(72).uint32(message.maxConnections);
+    }
+    if (message.maxConnectionsPerIp !== 0) {
+      writer.uint32(80).uint32(message.maxConnectionsPerIp);
+    }
+    if (message.packetsPerS !== 0) {
+      writer.uint32(89).double(message.packetsPerS);
+    }
+    if (message.packetBurst !== 0) {
+      writer.uint32(97).double(message.packetBurst);
+    }
+    if (message.bytesPerS !== 0) {
+      writer.uint32(105).double(message.bytesPerS);
+    }
+    if (message.byteBurst !== 0) {
+      writer.uint32(113).double(message.byteBurst);
+    }
+    if (message.abuseCloseAfter !== 0) {
+      writer.uint32(120).uint32(message.abuseCloseAfter);
+    }
+    if (message.slowConsumerBytes !== 0) {
+      writer.uint32(128).uint32(message.slowConsumerBytes);
+    }
+    if (message.backendInflightHighWater !== 0) {
+      writer.uint32(136).uint32(message.backendInflightHighWater);
+    }
+    if (message.circuitFailures !== 0) {
+      writer.uint32(144).uint32(message.circuitFailures);
+    }
+    if (message.circuitEjectMs !== 0) {
+      writer.uint32(152).uint32(message.circuitEjectMs);
     }
     return writer;
   },
@@ -927,6 +1156,94 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
             message.maxPendingPerSession = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.maxConnections = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxConnectionsPerIp = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.packetsPerS = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.packetBurst = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.bytesPerS = reader.double();
+            continue;
+          }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.byteBurst = reader.double();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.abuseCloseAfter = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.slowConsumerBytes = reader.uint32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.backendInflightHighWater = reader.uint32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.circuitFailures = reader.uint32();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.circuitEjectMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -981,6 +1298,61 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
         : isSet(object.max_pending_per_session)
         ? globalThis.Number(object.max_pending_per_session)
         : 0,
+      maxConnections: isSet(object.maxConnections)
+        ? globalThis.Number(object.maxConnections)
+        : isSet(object.max_connections)
+        ? globalThis.Number(object.max_connections)
+        : 0,
+      maxConnectionsPerIp: isSet(object.maxConnectionsPerIp)
+        ? globalThis.Number(object.maxConnectionsPerIp)
+        : isSet(object.max_connections_per_ip)
+        ? globalThis.Number(object.max_connections_per_ip)
+        : 0,
+      packetsPerS: isSet(object.packetsPerS)
+        ? globalThis.Number(object.packetsPerS)
+        : isSet(object.packets_per_s)
+        ? globalThis.Number(object.packets_per_s)
+        : 0,
+      packetBurst: isSet(object.packetBurst)
+        ? globalThis.Number(object.packetBurst)
+        : isSet(object.packet_burst)
+        ? globalThis.Number(object.packet_burst)
+        : 0,
+      bytesPerS: isSet(object.bytesPerS)
+        ? globalThis.Number(object.bytesPerS)
+        : isSet(object.bytes_per_s)
+        ? globalThis.Number(object.bytes_per_s)
+        : 0,
+      byteBurst: isSet(object.byteBurst)
+        ? globalThis.Number(object.byteBurst)
+        : isSet(object.byte_burst)
+        ? globalThis.Number(object.byte_burst)
+        : 0,
+      abuseCloseAfter: isSet(object.abuseCloseAfter)
+        ? globalThis.Number(object.abuseCloseAfter)
+        : isSet(object.abuse_close_after)
+        ? globalThis.Number(object.abuse_close_after)
+        : 0,
+      slowConsumerBytes: isSet(object.slowConsumerBytes)
+        ? globalThis.Number(object.slowConsumerBytes)
+        : isSet(object.slow_consumer_bytes)
+        ? globalThis.Number(object.slow_consumer_bytes)
+        : 0,
+      backendInflightHighWater: isSet(object.backendInflightHighWater)
+        ? globalThis.Number(object.backendInflightHighWater)
+        : isSet(object.backend_inflight_high_water)
+        ? globalThis.Number(object.backend_inflight_high_water)
+        : 0,
+      circuitFailures: isSet(object.circuitFailures)
+        ? globalThis.Number(object.circuitFailures)
+        : isSet(object.circuit_failures)
+        ? globalThis.Number(object.circuit_failures)
+        : 0,
+      circuitEjectMs: isSet(object.circuitEjectMs)
+        ? globalThis.Number(object.circuitEjectMs)
+        : isSet(object.circuit_eject_ms)
+        ? globalThis.Number(object.circuit_eject_ms)
+        : 0,
     };
   },
 
@@ -1010,6 +1382,39 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     if (message.maxPendingPerSession !== 0) {
       obj.maxPendingPerSession = Math.round(message.maxPendingPerSession);
     }
+    if (message.maxConnections !== 0) {
+      obj.maxConnections = Math.round(message.maxConnections);
+    }
+    if (message.maxConnectionsPerIp !== 0) {
+      obj.maxConnectionsPerIp = Math.round(message.maxConnectionsPerIp);
+    }
+    if (message.packetsPerS !== 0) {
+      obj.packetsPerS = floatToJson(message.packetsPerS);
+    }
+    if (message.packetBurst !== 0) {
+      obj.packetBurst = floatToJson(message.packetBurst);
+    }
+    if (message.bytesPerS !== 0) {
+      obj.bytesPerS = floatToJson(message.bytesPerS);
+    }
+    if (message.byteBurst !== 0) {
+      obj.byteBurst = floatToJson(message.byteBurst);
+    }
+    if (message.abuseCloseAfter !== 0) {
+      obj.abuseCloseAfter = Math.round(message.abuseCloseAfter);
+    }
+    if (message.slowConsumerBytes !== 0) {
+      obj.slowConsumerBytes = Math.round(message.slowConsumerBytes);
+    }
+    if (message.backendInflightHighWater !== 0) {
+      obj.backendInflightHighWater = Math.round(message.backendInflightHighWater);
+    }
+    if (message.circuitFailures !== 0) {
+      obj.circuitFailures = Math.round(message.circuitFailures);
+    }
+    if (message.circuitEjectMs !== 0) {
+      obj.circuitEjectMs = Math.round(message.circuitEjectMs);
+    }
     return obj;
   },
 
@@ -1026,6 +1431,17 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     message.backendTimeoutMs = object.backendTimeoutMs ?? 0;
     message.routeTimeoutMs = object.routeTimeoutMs ?? 0;
     message.maxPendingPerSession = object.maxPendingPerSession ?? 0;
+    message.maxConnections = object.maxConnections ?? 0;
+    message.maxConnectionsPerIp = object.maxConnectionsPerIp ?? 0;
+    message.packetsPerS = object.packetsPerS ?? 0;
+    message.packetBurst = object.packetBurst ?? 0;
+    message.bytesPerS = object.bytesPerS ?? 0;
+    message.byteBurst = object.byteBurst ?? 0;
+    message.abuseCloseAfter = object.abuseCloseAfter ?? 0;
+    message.slowConsumerBytes = object.slowConsumerBytes ?? 0;
+    message.backendInflightHighWater = object.backendInflightHighWater ?? 0;
+    message.circuitFailures = object.circuitFailures ?? 0;
+    message.circuitEjectMs = object.circuitEjectMs ?? 0;
     return message;
   },
 };
@@ -1293,7 +1709,7 @@ export const KickSession: MessageFns<KickSession> = {
 };
 
 function createBaseDrain(): Drain {
-  return { code: 0, reason: "" };
+  return { code: 0, reason: "", graceMs: 0 };
 }
 
 export const Drain: MessageFns<Drain> = {
@@ -1303,6 +1719,9 @@ export const Drain: MessageFns<Drain> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.graceMs !== 0) {
+      writer.uint32(24).uint32(message.graceMs);
     }
     return writer;
   },
@@ -1336,6 +1755,14 @@ export const Drain: MessageFns<Drain> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.graceMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1352,6 +1779,11 @@ export const Drain: MessageFns<Drain> = {
     return {
       code: isSet(object.code) ? globalThis.Number(object.code) : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      graceMs: isSet(object.graceMs)
+        ? globalThis.Number(object.graceMs)
+        : isSet(object.grace_ms)
+        ? globalThis.Number(object.grace_ms)
+        : 0,
     };
   },
 
@@ -1363,6 +1795,9 @@ export const Drain: MessageFns<Drain> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.graceMs !== 0) {
+      obj.graceMs = Math.round(message.graceMs);
+    }
     return obj;
   },
 
@@ -1373,6 +1808,7 @@ export const Drain: MessageFns<Drain> = {
     const message = createBaseDrain();
     message.code = object.code ?? 0;
     message.reason = object.reason ?? "";
+    message.graceMs = object.graceMs ?? 0;
     return message;
   },
 };
@@ -1401,6 +1837,12 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         break;
       case "tokenClaim":
         TokenClaim.encode(message.body.value, writer.uint32(50).fork()).join();
+        break;
+      case "ejected":
+        InstanceEjected.encode(message.body.value, writer.uint32(58).fork()).join();
+        break;
+      case "drained":
+        WorkerDrained.encode(message.body.value, writer.uint32(66).fork()).join();
         break;
     }
     return writer;
@@ -1467,6 +1909,22 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.body = { $case: "tokenClaim", value: TokenClaim.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.body = { $case: "ejected", value: InstanceEjected.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.body = { $case: "drained", value: WorkerDrained.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1497,6 +1955,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "tokenClaim", value: TokenClaim.fromJSON(object.tokenClaim) }
         : isSet(object.token_claim)
         ? { $case: "tokenClaim", value: TokenClaim.fromJSON(object.token_claim) }
+        : isSet(object.ejected)
+        ? { $case: "ejected", value: InstanceEjected.fromJSON(object.ejected) }
+        : isSet(object.drained)
+        ? { $case: "drained", value: WorkerDrained.fromJSON(object.drained) }
         : undefined,
     };
   },
@@ -1515,6 +1977,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.counters = WorkerCounters.toJSON(message.body.value);
     } else if (message.body?.$case === "tokenClaim") {
       obj.tokenClaim = TokenClaim.toJSON(message.body.value);
+    } else if (message.body?.$case === "ejected") {
+      obj.ejected = InstanceEjected.toJSON(message.body.value);
+    } else if (message.body?.$case === "drained") {
+      obj.drained = WorkerDrained.toJSON(message.body.value);
     }
     return obj;
   },
@@ -1561,13 +2027,200 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         }
         break;
       }
+      case "ejected": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "ejected", value: InstanceEjected.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "drained": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "drained", value: WorkerDrained.fromPartial(object.body.value) };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
+function createBaseInstanceEjected(): InstanceEjected {
+  return { instanceId: "", untilMs: 0n, reason: "" };
+}
+
+export const InstanceEjected: MessageFns<InstanceEjected> = {
+  encode(message: InstanceEjected, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.instanceId !== "") {
+      writer.uint32(10).string(message.instanceId);
+    }
+    if (message.untilMs !== 0n) {
+      if (BigInt.asIntN(64, message.untilMs) !== message.untilMs) {
+        throw new globalThis.Error("value provided for field message.untilMs of type int64 too large");
+      }
+      writer.uint32(16).int64(message.untilMs);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InstanceEjected {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInstanceEjected();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.untilMs = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InstanceEjected {
+    return {
+      instanceId: isSet(object.instanceId)
+        ? globalThis.String(object.instanceId)
+        : isSet(object.instance_id)
+        ? globalThis.String(object.instance_id)
+        : "",
+      untilMs: isSet(object.untilMs) ? BigInt(object.untilMs) : isSet(object.until_ms) ? BigInt(object.until_ms) : 0n,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: InstanceEjected): unknown {
+    const obj: any = {};
+    if (message.instanceId !== "") {
+      obj.instanceId = message.instanceId;
+    }
+    if (message.untilMs !== 0n) {
+      obj.untilMs = message.untilMs.toString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InstanceEjected>, I>>(base?: I): InstanceEjected {
+    return InstanceEjected.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InstanceEjected>, I>>(object: I): InstanceEjected {
+    const message = createBaseInstanceEjected();
+    message.instanceId = object.instanceId ?? "";
+    message.untilMs = (object.untilMs !== undefined && object.untilMs !== null) ? BigInt(object.untilMs) : 0n;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkerDrained(): WorkerDrained {
+  return { worker: 0 };
+}
+
+export const WorkerDrained: MessageFns<WorkerDrained> = {
+  encode(message: WorkerDrained, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.worker !== 0) {
+      writer.uint32(8).int32(message.worker);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkerDrained {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkerDrained();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.worker = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkerDrained {
+    return { worker: isSet(object.worker) ? globalThis.Number(object.worker) : 0 };
+  },
+
+  toJSON(message: WorkerDrained): unknown {
+    const obj: any = {};
+    if (message.worker !== 0) {
+      obj.worker = Math.round(message.worker);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WorkerDrained>, I>>(base?: I): WorkerDrained {
+    return WorkerDrained.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WorkerDrained>, I>>(object: I): WorkerDrained {
+    const message = createBaseWorkerDrained();
+    message.worker = object.worker ?? 0;
+    return message;
+  },
+};
+
 function createBaseTokenClaim(): TokenClaim {
-  return { requestId: 0, jti: new Uint8Array(0), expiresAtMs: 0n };
+  return { requestId: 0, jti: new Uint8Array(0), expiresAtMs: 0n, remoteAddress: "" };
 }
 
 export const TokenClaim: MessageFns<TokenClaim> = {
@@ -1583,6 +2236,9 @@ export const TokenClaim: MessageFns<TokenClaim> = {
         throw new globalThis.Error("value provided for field message.expiresAtMs of type int64 too large");
       }
       writer.uint32(24).int64(message.expiresAtMs);
+    }
+    if (message.remoteAddress !== "") {
+      writer.uint32(34).string(message.remoteAddress);
     }
     return writer;
   },
@@ -1624,6 +2280,14 @@ export const TokenClaim: MessageFns<TokenClaim> = {
             message.expiresAtMs = reader.int64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.remoteAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1649,6 +2313,11 @@ export const TokenClaim: MessageFns<TokenClaim> = {
         : isSet(object.expires_at_ms)
         ? BigInt(object.expires_at_ms)
         : 0n,
+      remoteAddress: isSet(object.remoteAddress)
+        ? globalThis.String(object.remoteAddress)
+        : isSet(object.remote_address)
+        ? globalThis.String(object.remote_address)
+        : "",
     };
   },
 
@@ -1663,6 +2332,9 @@ export const TokenClaim: MessageFns<TokenClaim> = {
     if (message.expiresAtMs !== 0n) {
       obj.expiresAtMs = message.expiresAtMs.toString();
     }
+    if (message.remoteAddress !== "") {
+      obj.remoteAddress = message.remoteAddress;
+    }
     return obj;
   },
 
@@ -1676,6 +2348,7 @@ export const TokenClaim: MessageFns<TokenClaim> = {
     message.expiresAtMs = (object.expiresAtMs !== undefined && object.expiresAtMs !== null)
       ? BigInt(object.expiresAtMs)
       : 0n;
+    message.remoteAddress = object.remoteAddress ?? "";
     return message;
   },
 };
@@ -2170,6 +2843,7 @@ function createBaseWorkerCounters(): WorkerCounters {
     bytesIn: 0n,
     bytesOut: 0n,
     protocolErrors: 0n,
+    metrics: undefined,
   };
 }
 
@@ -2228,6 +2902,9 @@ export const WorkerCounters: MessageFns<WorkerCounters> = {
         throw new globalThis.Error("value provided for field message.protocolErrors of type uint64 too large");
       }
       writer.uint32(88).uint64(message.protocolErrors);
+    }
+    if (message.metrics !== undefined) {
+      WorkerMetricsSnapshot.encode(message.metrics, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -2333,6 +3010,14 @@ export const WorkerCounters: MessageFns<WorkerCounters> = {
             message.protocolErrors = reader.uint64() as bigint;
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.metrics = WorkerMetricsSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2390,6 +3075,7 @@ export const WorkerCounters: MessageFns<WorkerCounters> = {
         : isSet(object.protocol_errors)
         ? BigInt(object.protocol_errors)
         : 0n,
+      metrics: isSet(object.metrics) ? WorkerMetricsSnapshot.fromJSON(object.metrics) : undefined,
     };
   },
 
@@ -2428,6 +3114,9 @@ export const WorkerCounters: MessageFns<WorkerCounters> = {
     if (message.protocolErrors !== 0n) {
       obj.protocolErrors = message.protocolErrors.toString();
     }
+    if (message.metrics !== undefined) {
+      obj.metrics = WorkerMetricsSnapshot.toJSON(message.metrics);
+    }
     return obj;
   },
 
@@ -2455,6 +3144,9 @@ export const WorkerCounters: MessageFns<WorkerCounters> = {
     message.protocolErrors = (object.protocolErrors !== undefined && object.protocolErrors !== null)
       ? BigInt(object.protocolErrors)
       : 0n;
+    message.metrics = (object.metrics !== undefined && object.metrics !== null)
+      ? WorkerMetricsSnapshot.fromPartial(object.metrics)
+      : undefined;
     return message;
   },
 };
@@ -2482,6 +3174,10 @@ function base64FromBytes(arr: Uint8Array): string {
     });
     return globalThis.btoa(bin.join(""));
   }
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
