@@ -52,12 +52,12 @@ export async function startAdminHttp(host: string, port: number, routes: Record<
 }
 
 function sendReply(response: ServerResponse, reply: HttpReply): void {
-  if (reply.contentType === undefined) {
-    sendJson(response, reply.status, reply.body);
-    return;
-  }
-  const text = String(reply.body);
-  response.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(text) });
+  if (reply.contentType === undefined) sendJson(response, reply.status, reply.body);
+  else sendText(response, reply.status, String(reply.body), reply.contentType);
+}
+
+export function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }
 

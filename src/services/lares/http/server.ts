@@ -2,7 +2,7 @@
 // path, reads the JSON body within limits, and turns results and coded errors
 // into JSON responses. All account logic lives behind the routes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { sendJson } from '../../../common/health-http.js';
+import { sendJson, sendText } from '../../../common/health-http.js';
 import type { Logger } from '../../../common/logger.js';
 import { UNMATCHED_ROUTE, type LaresMetrics } from '../lares-metrics.js';
 import { readJsonObject } from './body.js';
@@ -59,10 +59,6 @@ async function serve(request: IncomingMessage, response: ServerResponse, table: 
   options.metrics?.requestServed(route, request.method ?? '', response.statusCode, (performance.now() - started) / 1000);
 }
 
-function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
-  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
-}
 
 function routeTable(routes: Route[]): RouteTable {
   const table: RouteTable = new Map();
