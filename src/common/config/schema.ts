@@ -134,6 +134,8 @@ const romaSchema = z.object({
   http: z.object({ port: port.default(18200) }).prefault({}),
   color: z.string().max(64).default(''),
   weight: z.number().int().min(1).max(10_000).default(100),
+  /** Folder of game-data tables (gamedata/README.md); relative paths start at the working directory, like data_dir. */
+  gamedata_dir: z.string().min(1).default('./gamedata'),
 });
 
 const senateSchema = z.object({

@@ -10,6 +10,7 @@ import type { ProcessContext, RunningService } from '../../common/process.js';
 import { startTracing } from '../../common/tracing.js';
 import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { romaAdminService } from './admin-service.js';
+import { GameDataStore } from './gamedata/index.js';
 import type { RomaModule } from './module-api.js';
 import { ModuleRegistry } from './module-registry.js';
 import { romaModules } from './modules/index.js';
@@ -20,8 +21,16 @@ import { SessionDirectory } from './session-directory.js';
 import { DEFAULT_BATCH_WRITER_LIMITS } from './tunnel/batch-writer.js';
 import { TunnelService } from './tunnel/tunnel-service.js';
 
-export async function startRoma(context: ProcessContext, modules: readonly RomaModule[] = romaModules): Promise<RunningService> {
+export interface RomaService extends RunningService {
+  /** The game data modules read; an admin call reloads it with `gameData.reload()`. */
+  readonly gameData: GameDataStore;
+}
+
+export async function startRoma(context: ProcessContext, modules: readonly RomaModule[] = romaModules): Promise<RomaService> {
   const { config, logger } = context;
+  // Before anything binds a port: bad game data stops Roma (GAMEDATA_INVALID) with every problem listed.
+  const gameData = await GameDataStore.open(config.roma.gamedata_dir);
+  logger.info({ event: 'gamedata_loaded', source: gameData.sourceDescription, tables: gameData.current.summary() }, 'game data loaded');
   const registry = new ModuleRegistry(modules);
   const directory = new SessionDirectory();
   const metrics = new RomaMetrics({ sessions: () => directory.size, streams: (): number => tunnels.streamCount });
@@ -63,6 +72,7 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
 
   return {
     endpoints: { grpc: `${config.roma.host}:${grpcPort}`, http: `http://${config.roma.host}:${http.port}` },
+    gameData,
     async stop() {
       // Deregister first, so gates stop routing new sessions here before the tunnels end.
       await registration.close();
