@@ -138,6 +138,24 @@ const romaSchema = z.object({
   gamedata_dir: z.string().min(1).default('./gamedata'),
 });
 
+const storageSchema = z.object({
+  // lmdb: embedded, under <data_dir>/<service> (default); postgres and mongodb
+  // are shared by every instance of a service (docs/storage.md).
+  kind: z.enum(['lmdb', 'postgres', 'mongodb']).default('lmdb'),
+  postgres: z
+    .object({
+      url: z.string().regex(/^postgres(ql)?:\/\/[^\s]+$/, 'expected a postgres:// URL').default('postgres://pantheon@127.0.0.1:5432/pantheon'),
+      pool_size: z.number().int().min(1).max(1_000).default(10),
+    })
+    .prefault({}),
+  mongodb: z
+    .object({
+      url: z.string().regex(/^mongodb(\+srv)?:\/\/[^\s]+$/, 'expected a mongodb:// URL').default('mongodb://127.0.0.1:27017'),
+      database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'expected a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)').default('pantheon'),
+    })
+    .prefault({}),
+});
+
 const senateSchema = z.object({
   id: z.string().min(1).max(128).default('senate-1'),
   host: host.default('127.0.0.1'),
@@ -172,6 +190,7 @@ export const configSchema = z
     lares: laresSchema.prefault({}),
     roma: romaSchema.prefault({}),
     senate: senateSchema.prefault({}),
+    storage: storageSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -189,4 +208,5 @@ export type GateConfig = PantheonConfig['gate'];
 export type LaresConfig = PantheonConfig['lares'];
 export type RomaConfig = PantheonConfig['roma'];
 export type SenateConfig = PantheonConfig['senate'];
+export type StorageConfig = PantheonConfig['storage'];
 export type InstanceConfig = z.infer<typeof instanceSchema>;

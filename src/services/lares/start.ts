@@ -1,16 +1,15 @@
 // Lares's composition root: opens the store, loads keys, starts the hashing
 // pool, wires the use cases, and exposes them over HTTP and gRPC. The only
 // place that knows every concrete implementation; stop() undoes it in reverse.
-import { join, resolve } from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { secretsDir, type ProcessContext, type RunningService } from '../../common/process.js';
 import { registerSelf } from '../../discovery/index.js';
 import { loadGateSigningKeys, loadTokenKeys } from '../../security/keys.js';
+import { openStores } from '../../store/index.js';
 import { Accounts } from './biz/accounts.js';
 import { Sessions } from './biz/sessions.js';
 import { LoginThrottle } from './biz/throttle.js';
 import { Tokens } from './biz/tokens.js';
-import { LmdbAccountStore } from './data/lmdb-account-store.js';
 import { startLaresAdminGrpc } from './grpc/admin-server.js';
 import { PasswordPool } from './hash/password-pool.js';
 import { laresRoutes } from './http/routes.js';
@@ -26,8 +25,9 @@ export async function startLares(context: ProcessContext): Promise<RunningServic
   const lares = config.lares;
   const cleanups: Cleanup[] = [];
   try {
-    const store = LmdbAccountStore.open(join(resolve(config.data_dir), 'lares'));
-    cleanups.push(() => store.close());
+    const stores = openStores(config, logger);
+    cleanups.push(() => stores.close());
+    const store = await stores.accounts();
     const tokenKeys = loadTokenKeys(secretsDir(config), config.secrets.auto_generate);
     const gateKeys = loadGateSigningKeys(secretsDir(config), config.secrets.auto_generate);
     const hasher = new PasswordPool(lares.password_hash_threads);

@@ -3,7 +3,7 @@
 // storage and hashing through their interfaces and raises coded errors.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../../common/logger.js';
-import type { AccountRecord, AccountStore } from '../data/account-store.js';
+import type { AccountRecord, AccountStore } from '../../../store/index.js';
 import { unauthorized, usernameTaken } from './errors.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { IssuedSession, Sessions } from './sessions.js';

@@ -3,7 +3,7 @@
 // to log in. A refresh swaps the old session for a new one atomically.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../../common/logger.js';
-import type { AccountStore } from '../data/account-store.js';
+import type { AccountStore } from '../../../store/index.js';
 import { unauthorized } from './errors.js';
 
 export interface IssuedSession {
