@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whose servers the test suite starts (Redis and
-# etcd on free loopback ports), when they are missing. Needs root for apt;
+# etcd and PostgreSQL on free loopback ports), when they are missing. Needs root for apt;
 # otherwise prints the exact line to run and stops.
 set -euo pipefail
-packages=(redis-server etcd-server)
+packages=(redis-server etcd-server postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

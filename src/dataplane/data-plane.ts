@@ -2,21 +2,22 @@
 // the handshake, decrypts and dispatches packets (System here, the rest to
 // backends), and applies what the control plane sends over the ring.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { LogoutCode, Module, Packet, PacketCode } from '../gen/pantheon/client/v1/packet.js';
+import { LogoutCode, Module, PacketCode } from '../gen/pantheon/client/v1/packet.js';
 import { HandshakeErrorCode } from '../gen/pantheon/client/v1/handshake.js';
-import type { ControlMessage, DeliverToSessions, RuntimeSettings } from '../gen/pantheon/gate/v1/ring.js';
+import type { ControlMessage, RuntimeSettings } from '../gen/pantheon/gate/v1/ring.js';
 import type { Envelope } from '../gen/pantheon/roma/v1/tunnel.js';
 import type { Logger } from '../common/logger.js';
 import type { TokenKeyring } from '../security/keys.js';
 import { BackendPool, ROMA_SERVICE } from './backend/backend-pool.js';
 import { ConnectionBuckets } from './buckets.js';
-import { deflateIfSmaller, inflateCapped } from './compression.js';
+import { inflateCapped } from './compression.js';
 import type { ControlLink } from './control-link.js';
 import { WorkerCounterSet } from './counters.js';
 import { handshakeFailure, performHandshake, type HandshakeDeps } from './handshake.js';
 import { GateSession } from './session.js';
 import { ConnectionCounts } from './limits/connection-counts.js';
-import { SessionLimiter, type SessionLimits } from './limits/session-limiter.js';
+import { limitsFrom, SessionLimiter } from './limits/session-limiter.js';
+import { deliverToSessions, packetFromEnvelope } from './outbound.js';
 import { handleSystemPacket } from './system-module.js';
 import type { ClientConnection, ConnectionAcceptor, ConnectionSink, Transport } from './transports/transport.js';
 import { endAllTraces, RequestTracer } from './request-tracing.js';
@@ -199,7 +200,7 @@ export class DataPlane implements ConnectionAcceptor {
         this.counters.handshakesOk++;
         this.counters.sessions++;
         session.establish(outcome.session);
-        session.limiter = new SessionLimiter(this.sessionLimits(), Date.now());
+        session.limiter = new SessionLimiter(limitsFrom(this.settings), Date.now());
         this.sessionsByKey.set(session.key, session);
         this.options.control.send({
           $case: 'opened',
@@ -284,17 +285,7 @@ export class DataPlane implements ConnectionAcceptor {
   }
 
   private deliverFromBackend(session: GateSession, envelope: Envelope): void {
-    const compressed = deflateIfSmaller(envelope.data, this.settings.compressThresholdBytes);
-    session.sendPacket({
-      mod: envelope.mod,
-      seq: envelope.seq,
-      obj: envelope.obj,
-      index: envelope.index,
-      data: compressed ?? envelope.data,
-      compressed: compressed !== null,
-      dataVersion: envelope.dataVersion,
-      code: envelope.code,
-    });
+    session.sendPacket(packetFromEnvelope(envelope, this.settings.compressThresholdBytes));
     if (this.drainState) this.drainSession(session, Date.now());
   }
 
@@ -324,10 +315,6 @@ export class DataPlane implements ConnectionAcceptor {
     session.connection.close('slow_consumer', 'not reading');
   }
 
-  private sessionLimits(): SessionLimits {
-    const s = this.settings;
-    return { packetsPerS: s.packetsPerS, packetBurst: s.packetBurst, bytesPerS: s.bytesPerS, byteBurst: s.byteBurst, abuseCloseAfter: s.abuseCloseAfter };
-  }
 
   private failProtocol(session: GateSession, reason: string): void {
     this.counters.protocolErrors++;
@@ -394,7 +381,7 @@ export class DataPlane implements ConnectionAcceptor {
         this.logger.info({ event: 'signing_key_rotated', key_id: body.value.keyId }, 'new handshakes are signed with a new key');
         return;
       case 'deliver':
-        this.deliverToSessions(body.value);
+        deliverToSessions(body.value, this.settings.compressThresholdBytes, this.sessionsByKey, this.buckets);
         return;
       case 'kick': {
         const session = this.sessionsByKey.get(Buffer.from(body.value.sessionId).toString('latin1'));
@@ -413,29 +400,7 @@ export class DataPlane implements ConnectionAcceptor {
   private applySettings(settings: RuntimeSettings): void {
     this.settings = settings;
     if (settings.logLevel) this.logger.level = settings.logLevel;
-    const limits = this.sessionLimits();
+    const limits = limitsFrom(this.settings);
     for (const session of this.sessionsByKey.values()) session.limiter?.reconfigure(limits);
-  }
-
-  /** Encodes the push once; each session only seals it with its own key. */
-  private deliverToSessions(deliver: DeliverToSessions): void {
-    const compressed = deflateIfSmaller(deliver.data, this.settings.compressThresholdBytes);
-    const plaintext = Packet.encode({
-      mod: deliver.mod,
-      seq: deliver.seq,
-      obj: 0n,
-      index: 0,
-      data: compressed ?? deliver.data,
-      compressed: compressed !== null,
-      dataVersion: 0n,
-      code: 0,
-    }).finish();
-    if (deliver.allSessions) {
-      this.buckets.forEach((session) => {
-        if (session.state === 'open' && (deliver.color === '' || session.color === deliver.color)) session.sendPlaintext(plaintext, deliver.mod);
-      });
-      return;
-    }
-    for (const id of deliver.sessionIds) this.sessionsByKey.get(Buffer.from(id).toString('latin1'))?.sendPlaintext(plaintext, deliver.mod);
   }
 }

@@ -1,6 +1,7 @@
 // Per-session traffic limits: packets/s and bytes/s token buckets. A packet
 // over either is answered RATE_LIMITED; a session that keeps hitting the
 // limit (abuse_close_after hits within 10 s) is logged out.
+import type { RuntimeSettings } from '../../gen/pantheon/gate/v1/ring.js';
 import { TokenBucket } from './token-bucket.js';
 
 export interface SessionLimits {
@@ -12,6 +13,10 @@ export interface SessionLimits {
 }
 
 const ABUSE_WINDOW_MS = 10_000;
+
+export function limitsFrom(s: RuntimeSettings): SessionLimits {
+  return { packetsPerS: s.packetsPerS, packetBurst: s.packetBurst, bytesPerS: s.bytesPerS, byteBurst: s.byteBurst, abuseCloseAfter: s.abuseCloseAfter };
+}
 
 export type LimitVerdict = 'ok' | 'limited' | 'abusive';
 
