@@ -136,6 +136,13 @@ const romaSchema = z.object({
   weight: z.number().int().min(1).max(10_000).default(100),
   /** Folder of game-data tables (gamedata/README.md); relative paths start at the working directory, like data_dir. */
   gamedata_dir: z.string().min(1).default('./gamedata'),
+  /** Dirty players are saved at least this often (and at once when a handler asks, on logout and on stop). */
+  save_interval_ms: positiveMs(100, 3_600_000).default(10_000),
+  /** Players recently offline kept in memory (LRU), so a quick relogin does not read the store. */
+  offline_cache_size: z.number().int().min(0).max(1_000_000).default(1000),
+  max_characters_per_account: z.number().int().min(1).max(100).default(3),
+  /** A deleted character can be restored for this long; then it is purged and its name freed. */
+  character_delete_grace_ms: z.number().int().min(0).max(365 * 86_400_000).default(7 * 86_400_000),
 });
 
 const storageSchema = z.object({

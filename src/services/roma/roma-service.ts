@@ -13,6 +13,7 @@ import { romaAdminService } from './admin-service.js';
 import { GameDataStore } from './gamedata/index.js';
 import type { RomaModule } from './module-api.js';
 import { ModuleRegistry } from './module-registry.js';
+import { startGameServices, type GameServices } from './game-services.js';
 import { romaModules } from './modules/index.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { RomaMetrics } from './roma-metrics.js';
@@ -24,15 +25,23 @@ import { TunnelService } from './tunnel/tunnel-service.js';
 export interface RomaService extends RunningService {
   /** The game data modules read; an admin call reloads it with `gameData.reload()`. */
   readonly gameData: GameDataStore;
+  /** The player runtime (actors, saves); null when started with custom modules only. */
+  readonly game: GameServices | null;
 }
 
-export async function startRoma(context: ProcessContext, modules: readonly RomaModule[] = romaModules): Promise<RomaService> {
+/** Without `modules`: Echo plus the game modules over the player runtime. With them: exactly those (tests). */
+export async function startRoma(context: ProcessContext, modules?: readonly RomaModule[]): Promise<RomaService> {
   const { config, logger } = context;
   // Before anything binds a port: bad game data stops Roma (GAMEDATA_INVALID) with every problem listed.
   const gameData = await GameDataStore.open(config.roma.gamedata_dir);
   logger.info({ event: 'gamedata_loaded', source: gameData.sourceDescription, tables: gameData.current.summary() }, 'game data loaded');
-  const registry = new ModuleRegistry(modules);
-  const directory = new SessionDirectory();
+  let game: GameServices | null = null;
+  // A session's logout waits behind its queued requests (an enter game in flight included), so no binding outlives its session.
+  const directory = new SessionDirectory((session) => {
+    if (game) void session.queue.run(() => game!.runtime.leave(session.info));
+  });
+  game = modules ? null : await startGameServices(config, logger, gameData, directory);
+  const registry = new ModuleRegistry(modules ?? [...romaModules, ...game!.modules]);
   const metrics = new RomaMetrics({ sessions: () => directory.size, streams: (): number => tunnels.streamCount });
   const dispatcher = new RequestDispatcher(registry, directory, logger, metrics);
   const tracing = startTracing(config.tracing, { name: 'pantheon-roma', instance: config.roma.id });
@@ -49,9 +58,10 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
   const http = await startAdminHttp(config.roma.host, config.roma.http.port, {
     '/health': () => ({ status: 'ok', sessions: directory.size, streams: tunnels.streamCount }),
     '/metrics': () => metrics.reply(),
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     // The gRPC port is already bound; release it so the failed start leaves nothing behind.
     server.forceShutdown();
+    await game?.stop();
     throw error;
   });
 
@@ -67,16 +77,20 @@ export async function startRoma(context: ProcessContext, modules: readonly RomaM
   }).catch(async (error: unknown) => {
     server.forceShutdown();
     await http.close();
+    await game?.stop();
     throw error;
   });
 
   return {
     endpoints: { grpc: `${config.roma.host}:${grpcPort}`, http: `http://${config.roma.host}:${http.port}` },
     gameData,
+    game,
     async stop() {
       // Deregister first, so gates stop routing new sessions here before the tunnels end.
       await registration.close();
       tunnels.endAll('roma_stopping');
+      // Every player is saved before the process exits (SIGTERM lands here).
+      await game?.stop();
       await shutdownGrpcServer(server);
       await http.close();
       await tracing?.shutdown();

@@ -32,6 +32,9 @@ export interface OutboundPush {
 export class SessionDirectory {
   private readonly byId = new Map<string, RomaSession>();
 
+  /** `onClosed` hears about every session that ended (not one moved to another stream): the player runtime logs it out. */
+  constructor(private readonly onClosed?: (session: RomaSession) => void) {}
+
   get size(): number {
     return this.byId.size;
   }
@@ -55,7 +58,9 @@ export class SessionDirectory {
 
   close(session: RomaSession): void {
     session.closed = true;
-    if (this.byId.get(session.info.idHex) === session) this.byId.delete(session.info.idHex);
+    if (this.byId.get(session.info.idHex) !== session) return;
+    this.byId.delete(session.info.idHex);
+    this.onClosed?.(session);
   }
 
   find(idHex: string): RomaSession | undefined {
