@@ -11,14 +11,14 @@ import { UseItemRequest, UseItemResponse } from '../../src/gen/pantheon/game/v1/
 import { GameDataStore } from '../../src/services/roma/gamedata/index.js';
 import type { HandlerContext, SessionInfo } from '../../src/services/roma/module-api.js';
 import { romaModuleFor } from '../../src/services/roma/runtime/player-module-adapter.js';
-import { definePlayerModule, isRecord, playerHandler } from '../../src/services/roma/runtime/player-module.js';
+import { definePlayerModule, isRecord, playerHandler, type PlayerModule } from '../../src/services/roma/runtime/player-module.js';
 import { PlayerRuntime } from '../../src/services/roma/runtime/player-runtime.js';
 import { SessionDirectory } from '../../src/services/roma/session-directory.js';
 import { StoreError, type PlayerStore } from '../../src/store/index.js';
 import { LmdbPlayerStore } from '../../src/store/lmdb/player-store.js';
 
 // Request item_id = how long to wait (ms) before counting; response result = the count after it.
-const counter = definePlayerModule<{ n: number }>({
+const counter: PlayerModule<{ n: number }> = definePlayerModule<{ n: number }>({
   id: 150,
   name: 'counter',
   initialState: () => ({ n: 0 }),
