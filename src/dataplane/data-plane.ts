@@ -2,7 +2,7 @@
 // the handshake, decrypts and dispatches packets (System here, the rest to
 // backends), and applies what the control plane sends over the ring.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { LogoutCode, Module, PacketCode } from '../gen/pantheon/client/v1/packet.js';
+import { LogoutCode, Module, PacketCode, SystemSeq } from '../gen/pantheon/client/v1/packet.js';
 import { HandshakeErrorCode } from '../gen/pantheon/client/v1/handshake.js';
 import type { ControlMessage, RuntimeSettings } from '../gen/pantheon/gate/v1/ring.js';
 import type { Envelope } from '../gen/pantheon/roma/v1/tunnel.js';
@@ -280,12 +280,19 @@ export class DataPlane implements ConnectionAcceptor {
       session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
       return;
     }
-    // Every other module is served by Roma; the module table grows with the game services.
-    this.backends.forward(session, packet, ROMA_SERVICE);
+    // gate.module_services names the service of a module (Room -> "room"); the rest is player-role Roma.
+    this.backends.forward(session, packet, this.settings.moduleServices[packet.mod] ?? ROMA_SERVICE);
   }
 
   private deliverFromBackend(session: GateSession, envelope: Envelope): void {
     session.sendPacket(packetFromEnvelope(envelope, this.settings.compressThresholdBytes));
+    if (envelope.mod === Module.MODULE_SYSTEM && envelope.seq === SystemSeq.SYSTEM_SEQ_SERVER_LOGOUT) {
+      // A game service logged the player out (duplicate login, conflicting
+      // state): ServerLogout always precedes the gate closing the session.
+      session.state = 'closed';
+      session.connection.close('normal', 'logged out by the game service');
+      return;
+    }
     if (this.drainState) this.drainSession(session, Date.now());
   }
 

@@ -174,7 +174,9 @@ describe('persistence and logins', () => {
     expect(logout.code).toBe(LogoutCode.LOGOUT_CODE_LOGGED_IN_ELSEWHERE);
     expect((await store.load(playerId))!.modules.inventory).toEqual({ items: { '2002': 4 } });
     expect((await second.items()).items).toEqual([{ itemId: 2002, count: 4 }]);
-    expect((await g.items()).result).toBe(GameResult.GAME_RESULT_NOT_IN_GAME);
+    const closed = await g.client.closed;
+    expect(closed.code).toBe('LOGGED_OUT');
+    expect(closed.logout?.code).toBe(LogoutCode.LOGOUT_CODE_LOGGED_IN_ELSEWHERE);
   });
 
   it('stops a player saved elsewhere with CONFLICTING_LOGIN', async () => {
@@ -182,11 +184,13 @@ describe('persistence and logins', () => {
     await g.enter(playerId);
     await waitFor(async () => (await store.load(playerId))!.modules.profile, (p: any) => p.last_login_ms > 0);
     await seedItems(playerId, { '2002': 1 });
-    // A rename saves at once, and that save finds the newer version.
-    await expect(g.rename(uniqueName())).rejects.toMatchObject({ code: 6 });
+    // A rename saves at once, and that save finds the newer version: the
+    // player is logged out and the gate closes the session, so the rename
+    // itself ends with the connection.
+    const renamed = await g.rename(uniqueName()).catch((error: unknown) => error);
+    expect(renamed).toMatchObject({ code: 'LOGGED_OUT', logout: { code: LogoutCode.LOGOUT_CODE_CONFLICTING_LOGIN } });
     const logout = ServerLogout.decode((await g.nextPush(Module.MODULE_SYSTEM, SystemSeq.SYSTEM_SEQ_SERVER_LOGOUT)).data);
     expect(logout.code).toBe(LogoutCode.LOGOUT_CODE_CONFLICTING_LOGIN);
-    expect((await g.profile()).result).toBe(GameResult.GAME_RESULT_NOT_IN_GAME);
   });
 
   it('flushes every player on SIGTERM: the state is there after a restart', async () => {
