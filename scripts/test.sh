@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-test-deps.sh
 npm run build --silent
+# Tests are TypeScript too: a type error in a test fails the run, not just the editor.
+npx tsc -p test/tsconfig.json --noEmit
 rm -rf .vitest-tmp && mkdir -p .vitest-tmp
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-tmp/results.json "$@" || status=$?
