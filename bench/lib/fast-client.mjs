@@ -1,60 +1,103 @@
 // A lean PANTHEON/1 load client on node:crypto (the SDK's @noble crypto is
 // browser-safe but ~30x slower, which would make the client the bottleneck).
-// It speaks exactly the protocol in docs/protocol.md over WebSocket.
+// It speaks exactly the protocol in docs/protocol.md over WebSocket; request
+// packets are hand-encoded and responses only scanned for index and code, so
+// the load path does not build a protobuf object per message.
 import { randomBytes, verify } from 'node:crypto';
 import WebSocket from 'ws';
 import { ClientHello, HandshakeReply } from '../../dist/gen/pantheon/client/v1/handshake.js';
-import { Packet } from '../../dist/gen/pantheon/client/v1/packet.js';
 import { generateServerKeyShare as generateKeyShare, x25519SharedSecret, transcriptHash, deriveTrafficKeys } from '../../dist/security/node-handshake.js';
 import { FrameOpener, FrameSealer } from '../../dist/security/frame-cipher.js';
 import { ed25519PublicFromRaw } from '../../dist/security/keys.js';
 
-export async function openSession(url, token, gatePublicKeys) {
-  const socket = new WebSocket(url, { perMessageDeflate: false });
+// A zero mask makes `ws` skip the XOR pass over every frame it sends. The
+// server still unmasks as usual; this only keeps the client's CPU for load.
+const zeroMask = () => {};
+
+/** A bare WebSocket (used as is by the baseline and under the handshake). */
+export function openSocket(url, localAddress) {
+  const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, localAddress });
   socket.binaryType = 'nodebuffer';
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return new Promise((resolve, reject) => socket.once('open', () => resolve(socket)).once('error', reject));
+}
+
+/**
+ * Connects and completes PANTHEON/1; resolves with the socket and both frame
+ * ciphers. `verifySignature: false` skips only the client's Ed25519 verify
+ * (the handshake scenario samples it, see load-worker.mjs).
+ */
+export async function handshake(url, token, gatePublicKeys, { localAddress, verifySignature = true } = {}) {
+  const socket = await openSocket(url, localAddress);
   const share = generateKeyShare();
   const hello = ClientHello.encode({ version: 1, clientPub: share.publicRaw, token, resumeTicket: new Uint8Array(0), clientTimeMs: BigInt(Date.now()), clientNonce: randomBytes(16) }).finish();
   socket.send(hello);
   const replyBody = await new Promise((resolve, reject) => {
-    socket.once('message', resolve);
-    socket.once('close', () => reject(new Error('closed during handshake')));
+    const closed = () => reject(new Error('closed during handshake'));
+    socket.once('close', closed);
+    socket.once('message', (body) => { socket.off('close', closed); resolve(body); });
   });
   const reply = HandshakeReply.decode(replyBody);
-  if (reply.result?.$case !== 'hello') throw new Error(`handshake refused: ${JSON.stringify(reply.result?.value)}`);
+  if (reply.result?.$case !== 'hello') {
+    socket.terminate();
+    throw new Error(`handshake refused: ${JSON.stringify(reply.result?.value)}`);
+  }
   const serverHello = reply.result.value;
   const th = transcriptHash(hello, serverHello.serverPub, serverHello.serverTimeMs, serverHello.sessionId);
   const publicKey = gatePublicKeys.get(serverHello.keyId);
-  if (!publicKey || !verify(null, th, publicKey, serverHello.signature)) throw new Error('bad gate signature');
-  const shared = x25519SharedSecret(share.privateKey, serverHello.serverPub);
-  const keys = deriveTrafficKeys(shared, th);
-  const sealer = new FrameSealer(keys.c2sKey, keys.c2sIv);
-  const opener = new FrameOpener(keys.s2cKey, keys.s2cIv);
-  let index = 0;
-  const pending = new Map();
-  socket.on('message', (body) => {
-    const plain = opener.open(body);
-    if (!plain) throw new Error('response failed authentication');
-    const packet = Packet.decode(plain);
-    const resolve = pending.get(packet.index);
-    pending.delete(packet.index);
-    resolve?.(packet);
-  });
-  return {
-    socket,
-    request(mod, seq, data) {
-      index = (index + 1) >>> 0 || 1;
-      const packetIndex = index;
-      const body = sealer.seal(Packet.encode({ mod, seq, obj: 0n, index: packetIndex, data, compressed: false, dataVersion: 0n, code: 0 }).finish());
-      return new Promise((resolve) => {
-        pending.set(packetIndex, resolve);
-        socket.send(body);
-      });
-    },
-    close() {
-      socket.close();
-    },
+  if (verifySignature && (!publicKey || !verify(null, th, publicKey, serverHello.signature))) throw new Error('bad gate signature');
+  const keys = deriveTrafficKeys(x25519SharedSecret(share.privateKey, serverHello.serverPub), th);
+  return { socket, sealer: new FrameSealer(keys.c2sKey, keys.c2sIv), opener: new FrameOpener(keys.s2cKey, keys.s2cIv) };
+}
+
+function writeVarint(buffer, at, value) {
+  while (value > 0x7f) {
+    buffer[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buffer[at++] = value;
+  return at;
+}
+
+/**
+ * Packet{mod, seq, index, data} encoder reusing one scratch buffer per
+ * connection (fields 1, 2, 4, 5 of proto/pantheon/client/v1/packet.proto).
+ */
+export function packetEncoder(mod, seq, data) {
+  const scratch = Buffer.alloc(32 + data.length);
+  return (index) => {
+    let at = 0;
+    scratch[at++] = 0x08; at = writeVarint(scratch, at, mod);
+    scratch[at++] = 0x10; at = writeVarint(scratch, at, seq);
+    scratch[at++] = 0x20; at = writeVarint(scratch, at, index);
+    scratch[at++] = 0x2a; at = writeVarint(scratch, at, data.length);
+    scratch.set(data, at);
+    return scratch.subarray(0, at + data.length);
   };
+}
+
+/** Reads Packet.index and Packet.code into `out` without decoding the rest. */
+export function scanPacket(bytes, out) {
+  out.index = 0;
+  out.code = 0;
+  let at = 0;
+  while (at < bytes.length) {
+    let tag = 0, shift = 0, b;
+    do { b = bytes[at++]; tag |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const wire = tag & 7, field = tag >>> 3;
+    if (wire === 0) {
+      let value = 0, mul = 1;
+      do { b = bytes[at++]; value += (b & 0x7f) * mul; mul *= 128; } while (b & 0x80);
+      if (field === 4) out.index = value;
+      else if (field === 8) out.code = value;
+    } else if (wire === 2) {
+      let len = 0; shift = 0;
+      do { b = bytes[at++]; len |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      at += len;
+    } else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else throw new Error(`unexpected wire type ${wire} in a Packet`);
+  }
+  return out;
 }
 
 export function gateKeyMap(gateKeysFile) {
