@@ -143,6 +143,8 @@ const romaSchema = z.object({
   max_characters_per_account: z.number().int().min(1).max(100).default(3),
   /** A deleted character can be restored for this long; then it is purged and its name freed. */
   character_delete_grace_ms: z.number().int().min(0).max(365 * 86_400_000).default(7 * 86_400_000),
+  /** Shared credential of the RomaGameAdmin gRPC API (`authorization: Bearer <token>`); Roma refuses to start without it unless profile is dev, where it is generated into <secrets>/admin-token. */
+  admin_token: z.string().min(16, 'expected at least 16 characters').max(512).optional(),
 });
 
 const storageSchema = z.object({

@@ -3,7 +3,11 @@
 // serve them (Character plus one adapter per player module with handlers).
 import type { PantheonConfig } from '../../common/config/index.js';
 import type { Logger } from '../../common/logger.js';
+import type { RomaGameAdminServer } from '../../gen/pantheon/roma/v1/admin.js';
 import { openStores } from '../../store/index.js';
+import { resolveAdminToken } from './admin/admin-auth.js';
+import { romaGameAdminService } from './admin/game-admin-service.js';
+import { startGatePush, type GatePush } from './admin/gate-push.js';
 import type { GameDataStore } from './gamedata/index.js';
 import type { RomaModule } from './module-api.js';
 import { characterModule } from './modules/character.js';
@@ -15,11 +19,17 @@ import type { SessionDirectory } from './session-directory.js';
 export interface GameServices {
   readonly runtime: PlayerRuntime;
   readonly modules: readonly RomaModule[];
+  /** The RomaGameAdmin gRPC implementation (operators' API over this runtime). */
+  readonly admin: RomaGameAdminServer;
+  /** Pushes and broadcasts to the players' gates. */
+  readonly push: GatePush;
   /** Saves every player, then closes the store. */
   stop(): Promise<void>;
 }
 
 export async function startGameServices(config: PantheonConfig, logger: Logger, gameData: GameDataStore, directory: SessionDirectory): Promise<GameServices> {
+  // Checked before the store opens: a missing credential outside dev stops Roma with ADMIN_TOKEN_MISSING.
+  const token = resolveAdminToken(config);
   const stores = openStores(config, logger);
   const store = await stores.players();
   const runtime = new PlayerRuntime({
@@ -37,11 +47,16 @@ export async function startGameServices(config: PantheonConfig, logger: Logger, 
     deleteGraceMs: config.roma.character_delete_grace_ms,
   });
   const adapted = playerModules.filter((module) => Object.keys(module.handlers).length > 0).map((module) => romaModuleFor(module, runtime));
+  const push = await startGatePush(config, logger);
+  const admin = romaGameAdminService({ token, runtime, directory, gameData, push, zone: config.zone, logger: logger.child({ component: 'admin' }) });
   return {
     runtime,
     modules: [character, ...adapted],
+    admin,
+    push,
     async stop() {
       await runtime.shutdown();
+      await push.close();
       await stores.close();
     },
   };

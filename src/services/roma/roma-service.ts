@@ -8,6 +8,7 @@ import { registerSelf } from '../../discovery/index.js';
 import { startAdminHttp } from '../../common/health-http.js';
 import type { ProcessContext, RunningService } from '../../common/process.js';
 import { startTracing } from '../../common/tracing.js';
+import { RomaGameAdminService } from '../../gen/pantheon/roma/v1/admin.js';
 import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { romaAdminService } from './admin-service.js';
 import { GameDataStore } from './gamedata/index.js';
@@ -53,6 +54,7 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
   const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
   server.addService(TunnelServiceDefinition, tunnels.implementation());
   server.addService(RomaAdminService, romaAdminService(directory));
+  if (game) server.addService(RomaGameAdminService, game.admin);
   const grpcPort = await bindGrpcServer(server, config.roma.host, config.roma.grpc.port);
 
   const http = await startAdminHttp(config.roma.host, config.roma.http.port, {

@@ -24,6 +24,7 @@ import type { PlayerDoc } from '../../../store/index.js';
 import { defineModule, RequestRejected, type RomaModule, type SessionInfo } from '../module-api.js';
 import { definePlayerModule, isRecord } from '../runtime/player-module.js';
 import type { PlayerRuntime } from '../runtime/player-runtime.js';
+import { isBanned } from './moderation.js';
 import { checkName } from './names.js';
 import { profileModule } from './profile.js';
 
@@ -183,6 +184,7 @@ export function characterModule(runtime: PlayerRuntime, options: CharacterOption
         const found = await findOwned(request.session, decode(EnterGameRequest, request.data).playerId);
         if (typeof found === 'number') return EnterGameResponse.encode({ result: found, character: undefined }).finish();
         if (found.state.deleted_at_ms > 0) return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_CHARACTER_DELETED, character: undefined }).finish();
+        if (await isBanned(runtime, found.playerId)) return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_BANNED, character: undefined }).finish();
         await runtime.enter(request.session, found.playerId);
         return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_OK, character: summary({ ...found, ...liveView(runtime, found) }) }).finish();
       },

@@ -5,10 +5,11 @@ import type { PlayerModule } from '../runtime/player-module.js';
 import { characterState } from './character.js';
 import { echoModule } from './echo.js';
 import { inventoryModule } from './inventory.js';
+import { moderationModule } from './moderation.js';
 import { profileModule } from './profile.js';
 
 /** Session-scoped modules that need no player runtime. */
 export const romaModules: readonly RomaModule[] = [echoModule];
 
 /** Player-scoped modules: state in the player document, handlers run in the player's actor. */
-export const playerModules: readonly PlayerModule[] = [characterState, profileModule, inventoryModule];
+export const playerModules: readonly PlayerModule[] = [characterState, profileModule, inventoryModule, moderationModule];

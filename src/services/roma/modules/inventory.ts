@@ -61,6 +61,11 @@ export function grantItems(runtime: PlayerRuntime, playerId: bigint, grants: rea
   return runtime.withPlayer(playerId, (ctx) => addItems(ctx, grants));
 }
 
+/** The operators' removal path: takes every listed item or none (NOT_ENOUGH), online or offline, and saves at once. */
+export function removeItems(runtime: PlayerRuntime, playerId: bigint, removals: readonly ItemGrantRequest[]): Promise<GameResult> {
+  return runtime.withPlayer(playerId, (ctx) => applyChanges(ctx, removals.map((removal) => ({ itemId: removal.itemId, delta: -removal.count }))));
+}
+
 export function itemCount(ctx: PlayerContext, itemId: number): number {
   return ctx.state(inventoryModule).items[String(itemId)] ?? 0;
 }

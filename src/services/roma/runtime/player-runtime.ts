@@ -151,6 +151,19 @@ export class PlayerRuntime {
     }
   }
 
+  /**
+   * Ends the game session of a player online on this instance (operators):
+   * logout hooks and a save first, then ServerLogout(`code`). False when no
+   * session here is in the game with the player.
+   */
+  async kickPlayer(playerId: bigint, code: LogoutCode, reason: string): Promise<boolean> {
+    const session = this.actors.get(playerId)?.session;
+    if (!session) return false;
+    await this.leave(session);
+    this.kick(session, code, reason);
+    return true;
+  }
+
   /** Saves every player and stops; players still unsaved after `timeoutMs` are reported by id. */
   async shutdown(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
     clearInterval(this.saver);

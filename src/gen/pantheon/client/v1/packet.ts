@@ -214,6 +214,8 @@ export enum LogoutCode {
   LOGOUT_CODE_PROTOCOL_ERROR = 6,
   /** LOGOUT_CODE_RATE_LIMITED - sustained traffic over the session's rate limits */
   LOGOUT_CODE_RATE_LIMITED = 7,
+  /** LOGOUT_CODE_BANNED - an operator banned the character; entering the game again answers GAME_RESULT_BANNED */
+  LOGOUT_CODE_BANNED = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -243,6 +245,9 @@ export function logoutCodeFromJSON(object: any): LogoutCode {
     case 7:
     case "LOGOUT_CODE_RATE_LIMITED":
       return LogoutCode.LOGOUT_CODE_RATE_LIMITED;
+    case 8:
+    case "LOGOUT_CODE_BANNED":
+      return LogoutCode.LOGOUT_CODE_BANNED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -268,6 +273,8 @@ export function logoutCodeToJSON(object: LogoutCode): string {
       return "LOGOUT_CODE_PROTOCOL_ERROR";
     case LogoutCode.LOGOUT_CODE_RATE_LIMITED:
       return "LOGOUT_CODE_RATE_LIMITED";
+    case LogoutCode.LOGOUT_CODE_BANNED:
+      return "LOGOUT_CODE_BANNED";
     case LogoutCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

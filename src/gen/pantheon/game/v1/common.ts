@@ -16,6 +16,7 @@ export enum GameModule {
   GAME_MODULE_CHARACTER = 100,
   GAME_MODULE_PROFILE = 101,
   GAME_MODULE_INVENTORY = 102,
+  GAME_MODULE_CHAT = 103,
   UNRECOGNIZED = -1,
 }
 
@@ -33,6 +34,9 @@ export function gameModuleFromJSON(object: any): GameModule {
     case 102:
     case "GAME_MODULE_INVENTORY":
       return GameModule.GAME_MODULE_INVENTORY;
+    case 103:
+    case "GAME_MODULE_CHAT":
+      return GameModule.GAME_MODULE_CHAT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -50,6 +54,8 @@ export function gameModuleToJSON(object: GameModule): string {
       return "GAME_MODULE_PROFILE";
     case GameModule.GAME_MODULE_INVENTORY:
       return "GAME_MODULE_INVENTORY";
+    case GameModule.GAME_MODULE_CHAT:
+      return "GAME_MODULE_CHAT";
     case GameModule.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -92,6 +98,8 @@ export enum GameResult {
   GAME_RESULT_STACK_LIMIT = 14,
   /** GAME_RESULT_BAD_COUNT - count must be 1..9999 */
   GAME_RESULT_BAD_COUNT = 15,
+  /** GAME_RESULT_BANNED - an operator banned the character (admin API); it cannot enter the game */
+  GAME_RESULT_BANNED = 16,
   UNRECOGNIZED = -1,
 }
 
@@ -145,6 +153,9 @@ export function gameResultFromJSON(object: any): GameResult {
     case 15:
     case "GAME_RESULT_BAD_COUNT":
       return GameResult.GAME_RESULT_BAD_COUNT;
+    case 16:
+    case "GAME_RESULT_BANNED":
+      return GameResult.GAME_RESULT_BANNED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -186,6 +197,8 @@ export function gameResultToJSON(object: GameResult): string {
       return "GAME_RESULT_STACK_LIMIT";
     case GameResult.GAME_RESULT_BAD_COUNT:
       return "GAME_RESULT_BAD_COUNT";
+    case GameResult.GAME_RESULT_BANNED:
+      return "GAME_RESULT_BANNED";
     case GameResult.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
