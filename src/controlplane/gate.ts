@@ -49,6 +49,7 @@ export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): Runtime
     backendInflightHighWater: gate.limits.backend_inflight_high_water,
     circuitFailures: gate.circuit.consecutive_failures,
     circuitEjectMs: gate.circuit.eject_ms,
+    moduleServices: Object.fromEntries(Object.entries(gate.module_services).map(([mod, service]) => [Number(mod), service])),
   };
 }
 

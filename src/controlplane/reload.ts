@@ -17,12 +17,14 @@ const RELOADABLE = [
   'gate.backend_timeout_ms',
   'gate.route_timeout_ms',
   'gate.max_pending_per_session',
+  'gate.module_services',
   'gate.drain_grace_ms',
   'gate.weight',
   'router.fallback_color',
   'router.route_ttl_ms',
   'registry.roma',
   'registry.gate',
+  'registry.room',
 ];
 /** Sections the gate does not read: changes there are other processes' business. */
 const IGNORED = ['lares', 'roma', 'senate'];

@@ -38,6 +38,8 @@ export class GateSession implements Bucketed {
   /** sessionId as a map key (latin1: one char per byte, no hex cost). */
   key = '';
   accountId = 0n;
+  /** The player the session entered the game as (SESSION_BIND from a player-role Roma); 0 before. */
+  playerId = 0n;
   color = '';
   heartbeatIntervalMs = 0;
   private sealer: FrameSealer | null = null;

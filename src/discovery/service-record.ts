@@ -3,7 +3,8 @@
 // prefix, so a value is untrusted input: parse it here, never crash on it.
 import { z } from 'zod';
 
-export const SERVICES = ['gate', 'lares', 'roma', 'senate'] as const;
+// 'roma' is a player-role Roma, 'room' a room-role Roma (roma.role).
+export const SERVICES = ['gate', 'lares', 'roma', 'room', 'senate'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected "host:port"');

@@ -65,7 +65,7 @@ describe('service record validation', () => {
 });
 
 describe('advertised address', () => {
-  const registry = (advertise_host?: string) => ({ kind: 'etcd' as const, advertise_host, roma: [], gate: [], etcd: { endpoints: ['http://127.0.0.1:2379'], prefix: PREFIX, lease_ttl_s: 10, dial_timeout_ms: 3000 } });
+  const registry = (advertise_host?: string) => ({ kind: 'etcd' as const, advertise_host, roma: [], gate: [], room: [], etcd: { endpoints: ['http://127.0.0.1:2379'], prefix: PREFIX, lease_ttl_s: 10, dial_timeout_ms: 3000 } });
 
   it('advertises the bind host unless registry.advertise_host is set', () => {
     expect(advertisedHost(registry(), '127.0.0.1')).toBe('127.0.0.1');

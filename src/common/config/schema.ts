@@ -31,6 +31,8 @@ const registrySchema = z.object({
   advertise_host: z.string().min(1).optional(),
   roma: z.array(instanceSchema).default([{ id: 'roma-1', grpc_address: '127.0.0.1:9200', color: '', weight: 100 }]),
   gate: z.array(instanceSchema).default([{ id: 'gate-1', grpc_address: '127.0.0.1:9100', color: '', weight: 100 }]),
+  /** Room-role Roma instances (service "room", roma.role: room); none = the Room module is unavailable. */
+  room: z.array(instanceSchema).default([]),
   etcd: etcdSchema.prefault({}),
 });
 
@@ -97,6 +99,10 @@ const gateSchema = z.object({
     })
     .prefault({}),
   drain_grace_ms: z.number().int().min(0).max(600_000).default(10_000),
+  /** Module id -> the service (registry name) that serves it; unlisted modules go to "roma". Reloadable. */
+  module_services: z
+    .record(z.string().regex(/^[1-9]\d{0,9}$/, 'expected a module id like "110"'), z.string().min(1).max(64))
+    .default({ '110': 'room' }),
 });
 
 const throttleSchema = z.object({
@@ -129,6 +135,8 @@ const laresSchema = z.object({
 
 const romaSchema = z.object({
   id: z.string().min(1).max(128).default('roma-1'),
+  /** player: Character and the player modules (service "roma"); room: the Room module (service "room"). Both serve Echo. */
+  role: z.enum(['player', 'room']).default('player'),
   host: host.default('127.0.0.1'),
   grpc: z.object({ port: port.default(9200) }).prefault({}),
   http: z.object({ port: port.default(18200) }).prefault({}),

@@ -36,11 +36,8 @@ export class StaticRegistry implements Registry {
 }
 
 function instancesFrom(registry: PantheonConfig['registry']): ServiceInstance[] {
-  return registry.roma.map((instance) => ({
-    id: instance.id,
-    service: 'roma',
-    grpcAddress: instance.grpc_address,
-    color: instance.color,
-    weight: instance.weight,
-  }));
+  const listed = (service: string, instances: PantheonConfig['registry']['roma']) =>
+    instances.map((instance) => ({ id: instance.id, service, grpcAddress: instance.grpc_address, color: instance.color, weight: instance.weight }));
+  // Player-role Roma registers as "roma", room-role Roma as "room" (gate.module_services routes modules to them).
+  return [...listed('roma', registry.roma), ...listed('room', registry.room)];
 }

@@ -12,6 +12,7 @@ import { traceForwarded } from '../request-tracing.js';
 import { RomaTunnel } from './roma-tunnel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
+/** Player-role Roma: every module gate.module_services does not name, and the only service that may bind a session to a player. */
 export const ROMA_SERVICE = 'roma';
 const COOLDOWN_MIN_MS = 500;
 const COOLDOWN_MAX_MS = 10_000;
@@ -217,6 +218,10 @@ export class BackendPool {
     this.cooldowns.delete(instanceId); // it answers: the next break starts from the shortest cooldown
     const session = this.deps.sessionByKey(Buffer.from(envelope.sessionId).toString('latin1'));
     if (!session) return; // the client left while Roma was answering
+    if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_SESSION_BIND) {
+      this.bindSession(session, instanceId, envelope.playerId);
+      return;
+    }
     if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE) {
       // Roma dropped the session: the next request opens it again.
       for (const route of session.routes.values()) route.opened = false;
@@ -232,6 +237,22 @@ export class BackendPool {
       return;
     }
     this.deps.deliver(session, envelope);
+  }
+
+  /**
+   * A player-role instance says the session entered the game: every later
+   * envelope of it, to any service, carries this player id. Any other
+   * service binding a session would let it impersonate players, so it is
+   * refused. Instances where the session is already open learn the player
+   * from the next REQUEST, which carries it like every envelope.
+   */
+  private bindSession(session: GateSession, instanceId: string, playerId: bigint): void {
+    const service = this.instances.get(instanceId)?.service;
+    if (service !== ROMA_SERVICE || playerId <= 0n) {
+      this.deps.logger.warn({ event: 'session_bind_refused', instance: instanceId, service, player_id: String(playerId) }, 'only a player-role Roma instance may bind a session to a player');
+      return;
+    }
+    session.playerId = playerId;
   }
 
   private onTunnelBroken(tunnel: RomaTunnel, reason: string): void {
@@ -316,7 +337,7 @@ export class BackendPool {
   }
 
   private envelope(kind: EnvelopeKind, session: GateSession): Envelope {
-    return Envelope.fromPartial({ kind, sessionId: session.sessionId!, accountId: session.accountId, playerId: session.accountId, color: session.color, gateId: this.deps.gateId });
+    return Envelope.fromPartial({ kind, sessionId: session.sessionId!, accountId: session.accountId, playerId: session.playerId, color: session.color, gateId: this.deps.gateId });
   }
 }
 

@@ -12,6 +12,7 @@ export interface SessionInfo {
   /** `id` as lowercase hex: a stable key for maps and logs. */
   readonly idHex: string;
   readonly accountId: bigint;
+  /** The player the session entered the game as (bound by the gate); 0 before enter game. */
   readonly playerId: bigint;
   readonly color: string;
   /** The gate instance holding the client connection ('' if the gate did not say). */
@@ -37,6 +38,8 @@ export interface HandlerContext {
   push(message: PushMessage): boolean;
   /** Sends a server push to any session this Roma instance holds; false if unknown here. */
   pushTo(sessionId: Uint8Array, message: PushMessage): boolean;
+  /** Binds this request's session to `playerId` at the gate (enter game); false if the session is gone. */
+  bindSession(playerId: bigint): boolean;
   /** Already carries the module name and the session id. */
   readonly logger: Logger;
 }

@@ -78,6 +78,7 @@ export class RequestDispatcher {
     return {
       push: (message) => pushTo(session.id, message),
       pushTo,
+      bindSession: (playerId) => directory.bindSession(session.id, playerId),
       // Created on first use: most requests never log, and a child logger is not free.
       get logger() {
         logger ??= parentLogger.child({ module: moduleName, session: session.idHex });

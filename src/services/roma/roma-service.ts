@@ -19,6 +19,7 @@ import { romaModules } from './modules/index.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { RomaMetrics } from './roma-metrics.js';
 import { RomaRequestTracer } from './roma-tracing.js';
+import { startRoomServices, type RoomServices } from './rooms/index.js';
 import { SessionDirectory } from './session-directory.js';
 import { DEFAULT_BATCH_WRITER_LIMITS } from './tunnel/batch-writer.js';
 import { TunnelService } from './tunnel/tunnel-service.js';
@@ -26,8 +27,10 @@ import { TunnelService } from './tunnel/tunnel-service.js';
 export interface RomaService extends RunningService {
   /** The game data modules read; an admin call reloads it with `gameData.reload()`. */
   readonly gameData: GameDataStore;
-  /** The player runtime (actors, saves); null when started with custom modules only. */
+  /** The player runtime (actors, saves); null when started with custom modules only or as a room instance. */
   readonly game: GameServices | null;
+  /** The rooms of a room-role instance; null otherwise. */
+  readonly rooms: RoomServices | null;
 }
 
 /** Without `modules`: Echo plus the game modules over the player runtime. With them: exactly those (tests). */
@@ -37,12 +40,17 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
   const gameData = await GameDataStore.open(config.roma.gamedata_dir);
   logger.info({ event: 'gamedata_loaded', source: gameData.sourceDescription, tables: gameData.current.summary() }, 'game data loaded');
   let game: GameServices | null = null;
+  let rooms: RoomServices | null = null;
   // A session's logout waits behind its queued requests (an enter game in flight included), so no binding outlives its session.
   const directory = new SessionDirectory((session) => {
     if (game) void session.queue.run(() => game!.runtime.leave(session.info));
+    rooms?.rooms.sessionClosed(session.info.idHex, session.info.playerId);
   });
-  game = modules ? null : await startGameServices(config, logger, gameData, directory);
-  const registry = new ModuleRegistry(modules ?? [...romaModules, ...game!.modules]);
+  // roma.role: a player instance runs the player runtime, a room instance the rooms; both serve Echo.
+  const role = config.roma.role;
+  if (!modules && role === 'room') rooms = startRoomServices(config, logger, gameData, directory);
+  game = modules || role === 'room' ? null : await startGameServices(config, logger, gameData, directory);
+  const registry = new ModuleRegistry(modules ?? [...romaModules, ...(rooms ? rooms.modules : game!.modules)]);
   const metrics = new RomaMetrics({ sessions: () => directory.size, streams: (): number => tunnels.streamCount });
   const dispatcher = new RequestDispatcher(registry, directory, logger, metrics);
   const tracing = startTracing(config.tracing, { name: 'pantheon-roma', instance: config.roma.id });
@@ -68,7 +76,8 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
   });
 
   const registration = await registerSelf(config, logger, {
-    service: 'roma',
+    // Gates route by service name: gate.module_services sends the Room module to "room".
+    service: role === 'room' ? 'room' : 'roma',
     id: config.roma.id,
     bindHost: config.roma.host,
     grpcPort,
@@ -87,6 +96,7 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
     endpoints: { grpc: `${config.roma.host}:${grpcPort}`, http: `http://${config.roma.host}:${http.port}` },
     gameData,
     game,
+    rooms,
     async stop() {
       // Deregister first, so gates stop routing new sessions here before the tunnels end.
       await registration.close();

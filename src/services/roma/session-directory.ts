@@ -5,7 +5,7 @@ import type { Envelope } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { toHex } from '../../protocol/bytes.js';
 import type { SessionInfo } from './module-api.js';
 import { SerialQueue } from './serial-queue.js';
-import { pushEnvelope } from './tunnel/envelopes.js';
+import { pushEnvelope, sessionBindEnvelope } from './tunnel/envelopes.js';
 
 /** The stream a session lives on, as the directory sees it. */
 export interface SessionOwner {
@@ -15,7 +15,8 @@ export interface SessionOwner {
 }
 
 export interface RomaSession {
-  readonly info: SessionInfo;
+  /** Replaced (never mutated) when a request shows the gate bound the session to a player since it opened. */
+  info: SessionInfo;
   readonly owner: SessionOwner;
   /** Serializes this session's requests. */
   readonly queue: SerialQueue;
@@ -69,6 +70,21 @@ export class SessionDirectory {
 
   list(): RomaSession[] {
     return [...this.byId.values()];
+  }
+
+  /**
+   * Tells the gate holding the session that it entered the game as
+   * `playerId`, so every later envelope of it, to any service, carries that
+   * id. Sent on the session's stream before the response that triggered it,
+   * so the client's next request already carries the player. False if the
+   * session is not held here.
+   */
+  bindSession(sessionId: Uint8Array, playerId: bigint): boolean {
+    const session = this.byId.get(toHex(sessionId));
+    if (!session) return false;
+    session.info = { ...session.info, playerId };
+    session.owner.send(sessionBindEnvelope(session.info.id, playerId));
+    return true;
   }
 
   /** Sends a server push to the stream that carries the session; false if no stream here does. */

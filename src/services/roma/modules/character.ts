@@ -180,12 +180,14 @@ export function characterModule(runtime: PlayerRuntime, options: CharacterOption
         else character = summary(await setDeleted(found, 0));
         return RestoreCharacterResponse.encode({ result, character }).finish();
       },
-      [CharacterSeq.CHARACTER_SEQ_ENTER]: async (request) => {
+      [CharacterSeq.CHARACTER_SEQ_ENTER]: async (request, ctx) => {
         const found = await findOwned(request.session, decode(EnterGameRequest, request.data).playerId);
         if (typeof found === 'number') return EnterGameResponse.encode({ result: found, character: undefined }).finish();
         if (found.state.deleted_at_ms > 0) return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_CHARACTER_DELETED, character: undefined }).finish();
         if (await isBanned(runtime, found.playerId)) return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_BANNED, character: undefined }).finish();
         await runtime.enter(request.session, found.playerId);
+        // The gate then stamps this player on every later envelope of the session, to any service (rooms).
+        ctx.bindSession(found.playerId);
         return EnterGameResponse.encode({ result: GameResult.GAME_RESULT_OK, character: summary({ ...found, ...liveView(runtime, found) }) }).finish();
       },
     },

@@ -47,6 +47,13 @@ export function pushEnvelope(sessionId: Uint8Array, mod: number, seq: number, da
   return push;
 }
 
+/** Tells the gate the session entered the game as `playerId` (see ENVELOPE_KIND_SESSION_BIND). */
+export function sessionBindEnvelope(sessionId: Uint8Array, playerId: bigint): Envelope {
+  const bind = blankEnvelope(EnvelopeKind.ENVELOPE_KIND_SESSION_BIND, sessionId);
+  bind.playerId = playerId;
+  return bind;
+}
+
 /** Approximate encoded size, for queue limits and batch splitting (exactness is not needed). */
 export function approximateSize(envelope: Envelope): number {
   return envelope.data.length + envelope.sessionId.length + 48;

@@ -130,6 +130,8 @@ export class TunnelConnection implements SessionOwner {
       this.send(responseEnvelope(envelope, PacketCode.PACKET_CODE_BAD_REQUEST));
       return;
     }
+    // The gate learned the player after this session opened here (enter game on another instance).
+    if (envelope.playerId !== 0n && envelope.playerId !== session.info.playerId) session.info = { ...session.info, playerId: envelope.playerId };
     const tracer = this.deps.tracer ?? null;
     const span = tracer?.start(envelope, session.info);
     // The whole answer, including the send, runs inside the queue, so responses leave in request order.
@@ -189,8 +191,8 @@ function sessionInfoFrom(envelope: Envelope): SessionInfo {
     id: envelope.sessionId.slice(),
     idHex: toHex(envelope.sessionId),
     accountId: envelope.accountId,
-    // Until characters exist the player is the account.
-    playerId: envelope.playerId === 0n ? envelope.accountId : envelope.playerId,
+    // 0 until the session enters the game (SESSION_BIND); never taken from the client.
+    playerId: envelope.playerId,
     color: envelope.color,
     gateId: envelope.gateId,
   };

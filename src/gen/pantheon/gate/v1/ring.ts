@@ -92,6 +92,13 @@ export interface RuntimeSettings {
   backendInflightHighWater: number;
   circuitFailures: number;
   circuitEjectMs: number;
+  /** gate.module_services: module id -> service name; a module not listed goes to "roma". */
+  moduleServices: { [key: number]: string };
+}
+
+export interface RuntimeSettings_ModuleServicesEntry {
+  key: number;
+  value: string;
 }
 
 /**
@@ -1014,6 +1021,7 @@ function createBaseRuntimeSettings(): RuntimeSettings {
     backendInflightHighWater: 0,
     circuitFailures: 0,
     circuitEjectMs: 0,
+    moduleServices: {},
   };
 }
 
@@ -1076,6 +1084,9 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     if (message.circuitEjectMs !== 0) {
       writer.uint32(152).uint32(message.circuitEjectMs);
     }
+    globalThis.Object.entries(message.moduleServices).forEach(([key, value]: [string, string]) => {
+      RuntimeSettings_ModuleServicesEntry.encode({ key: key as any, value }, writer.uint32(162).fork()).join();
+    });
     return writer;
   },
 
@@ -1244,6 +1255,17 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
             message.circuitEjectMs = reader.uint32();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            const entry20 = RuntimeSettings_ModuleServicesEntry.decode(reader, reader.uint32());
+            if (entry20.value !== undefined) {
+              message.moduleServices[entry20.key] = entry20.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1353,6 +1375,33 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
         : isSet(object.circuit_eject_ms)
         ? globalThis.Number(object.circuit_eject_ms)
         : 0,
+      moduleServices: isObject(object.moduleServices)
+        ? (globalThis.Object.entries(object.moduleServices) as [string, any][]).reduce(
+          (acc: { [key: number]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.module_services)
+        ? (globalThis.Object.entries(object.module_services) as [string, any][]).reduce(
+          (acc: { [key: number]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1415,6 +1464,15 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     if (message.circuitEjectMs !== 0) {
       obj.circuitEjectMs = Math.round(message.circuitEjectMs);
     }
+    if (message.moduleServices) {
+      const entries = globalThis.Object.entries(message.moduleServices) as [string, string][];
+      if (entries.length > 0) {
+        obj.moduleServices = {};
+        entries.forEach(([k, v]) => {
+          obj.moduleServices[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -1442,6 +1500,104 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     message.backendInflightHighWater = object.backendInflightHighWater ?? 0;
     message.circuitFailures = object.circuitFailures ?? 0;
     message.circuitEjectMs = object.circuitEjectMs ?? 0;
+    message.moduleServices = (globalThis.Object.entries(object.moduleServices ?? {}) as [string, string][]).reduce(
+      (acc: { [key: number]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[globalThis.Number(key)] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseRuntimeSettings_ModuleServicesEntry(): RuntimeSettings_ModuleServicesEntry {
+  return { key: 0, value: "" };
+}
+
+export const RuntimeSettings_ModuleServicesEntry: MessageFns<RuntimeSettings_ModuleServicesEntry> = {
+  encode(message: RuntimeSettings_ModuleServicesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== 0) {
+      writer.uint32(8).int32(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuntimeSettings_ModuleServicesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRuntimeSettings_ModuleServicesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.key = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RuntimeSettings_ModuleServicesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.Number(object.key) : 0,
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: RuntimeSettings_ModuleServicesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== 0) {
+      obj.key = Math.round(message.key);
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RuntimeSettings_ModuleServicesEntry>, I>>(
+    base?: I,
+  ): RuntimeSettings_ModuleServicesEntry {
+    return RuntimeSettings_ModuleServicesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RuntimeSettings_ModuleServicesEntry>, I>>(
+    object: I,
+  ): RuntimeSettings_ModuleServicesEntry {
+    const message = createBaseRuntimeSettings_ModuleServicesEntry();
+    message.key = object.key ?? 0;
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -3192,6 +3348,10 @@ export type DeepPartial<T> = T extends bigint ? string | number | bigint
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -42,6 +42,12 @@ export enum EnvelopeKind {
   ENVELOPE_KIND_RESPONSE = 4,
   /** ENVELOPE_KIND_PUSH - roma -> gate: server push (index 0) */
   ENVELOPE_KIND_PUSH = 5,
+  /**
+   * ENVELOPE_KIND_SESSION_BIND - roma -> gate: the session entered the game as player_id; the gate puts it
+   * on every later envelope of the session, to every service. Only a
+   * player-role instance (service "roma") may send it.
+   */
+  ENVELOPE_KIND_SESSION_BIND = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -65,6 +71,9 @@ export function envelopeKindFromJSON(object: any): EnvelopeKind {
     case 5:
     case "ENVELOPE_KIND_PUSH":
       return EnvelopeKind.ENVELOPE_KIND_PUSH;
+    case 6:
+    case "ENVELOPE_KIND_SESSION_BIND":
+      return EnvelopeKind.ENVELOPE_KIND_SESSION_BIND;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -86,6 +95,8 @@ export function envelopeKindToJSON(object: EnvelopeKind): string {
       return "ENVELOPE_KIND_RESPONSE";
     case EnvelopeKind.ENVELOPE_KIND_PUSH:
       return "ENVELOPE_KIND_PUSH";
+    case EnvelopeKind.ENVELOPE_KIND_SESSION_BIND:
+      return "ENVELOPE_KIND_SESSION_BIND";
     case EnvelopeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -102,7 +113,7 @@ export interface Envelope {
   sessionId: Uint8Array;
   /** from the verified token, never from the client */
   accountId: bigint;
-  /** bound player; equals account_id until characters exist */
+  /** bound player (SESSION_BIND); 0 before the session entered the game */
   playerId: bigint;
   color: string;
   mod: number;
