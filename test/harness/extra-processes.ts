@@ -47,6 +47,14 @@ export async function addRoma(cluster: TestCluster, id: string, options: { color
   return extraProcess(cluster, 'roma', id, config, `127.0.0.1:${grpc}`);
 }
 
+/** A room-role Roma instance (roma.role: room); registered in registry.room, where gates route the Room module. */
+export async function addRoomRoma(cluster: TestCluster, id: string): Promise<ExtraProcess> {
+  const [grpc, http] = await freePorts(2);
+  const config = deepMerge(cluster.config, { roma: { id, role: 'room', grpc: { port: grpc }, http: { port: http } } });
+  cluster.config.registry.room = [...(cluster.config.registry.room ?? []), { id, grpc_address: `127.0.0.1:${grpc}` }];
+  return extraProcess(cluster, 'roma', id, config, `127.0.0.1:${grpc}`);
+}
+
 function extraProcess(cluster: TestCluster, service: 'gate' | 'roma', id: string, config: Record<string, any>, grpcAddress: string): ExtraProcess {
   const configPath = join(cluster.dir, `${id}.yaml`);
   const handle: ExtraProcess = {
