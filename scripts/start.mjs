@@ -1,18 +1,37 @@
 #!/usr/bin/env node
 // `npm start`: builds if needed, then runs Roma, Lares, the gate and Senate
 // as separate processes on the embedded defaults (configs/pantheon.yaml, or
-// --config FILE). Prints where each listens; Ctrl-C stops them all cleanly.
+// --config FILE), plus one room-role Roma per registry.room entry. Prints
+// where each listens; Ctrl-C stops them all cleanly.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { ensureBuilt } from './ensure-built.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = ['roma', 'lares', 'gate', 'senate'];
 const args = process.argv.slice(2);
 const configArgs = args.includes('--config') ? [] : ['--config', join(root, 'configs/pantheon.yaml')];
 const verbose = args.includes('--verbose');
 const forwarded = args.filter((a) => a !== '--verbose');
+const configPath = args.includes('--config') ? args[args.indexOf('--config') + 1] : configArgs[1];
+
+/**
+ * Room-role Roma processes: the same roma entry point with its identity from
+ * the registry.room entry (env overrides win over the file), so the file
+ * needs no second roma section. Their HTTP port is chosen by the OS.
+ */
+function roomInstances() {
+  const rooms = parse(readFileSync(configPath, 'utf8'))?.registry?.room ?? [];
+  return rooms.map((room) => ({
+    name: room.id,
+    script: 'roma',
+    env: { PANTHEON_ROMA__ID: room.id, PANTHEON_ROMA__ROLE: 'room', PANTHEON_ROMA__GRPC__PORT: room.grpc_address.split(':').pop(), PANTHEON_ROMA__HTTP__PORT: '0' },
+  }));
+}
+
+const SERVICES = [{ name: 'roma' }, ...roomInstances(), { name: 'lares' }, { name: 'gate' }, { name: 'senate' }];
 
 ensureBuilt();
 
@@ -45,6 +64,7 @@ function printSummary() {
     ['Gate admin (health, stats)', ready.get('gate').admin],
     ['Gate gRPC', ready.get('gate').grpc],
     ['Roma gRPC (tunnel, admin)', ready.get('roma').grpc],
+    ...SERVICES.filter((s) => s.script === 'roma').map((s) => [`Room Roma ${s.name} gRPC`, ready.get(s.name).grpc]),
     ['Senate gRPC', ready.get('senate').grpc],
     ['Senate HTTP', ready.get('senate').http],
   ];
@@ -53,9 +73,10 @@ function printSummary() {
   process.stdout.write('\nTry it from another terminal:  npm run demo\nStop with Ctrl-C.  (--verbose shows every log line)\n\n');
 }
 
-function startService(service) {
-  const child = spawn(process.execPath, [join(root, 'dist', `${service}.js`), ...configArgs, ...forwarded], {
+function startService({ name: service, script = service, env = {} }) {
+  const child = spawn(process.execPath, [join(root, 'dist', `${script}.js`), ...configArgs, ...forwarded], {
     cwd: process.cwd(),
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: Ctrl-C reaches only this launcher, which stops children in order.
     detached: true,
