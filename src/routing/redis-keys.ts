@@ -10,6 +10,8 @@ export interface RedisKeys {
   player(accountId: bigint): string;
   /** Pub/sub channel every gate's control plane listens on for cross-gate broadcasts. */
   broadcastChannel: string;
+  /** The world chat history of a zone: a list of encoded ChatMessages, newest last, capped at the channel's history_size. */
+  chatWorld(zone: number): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -18,5 +20,6 @@ export function redisKeys(prefix: string): RedisKeys {
     tokenId: (jti) => `${prefix}:jti:${Buffer.from(jti).toString('hex')}`,
     player: (accountId) => `${prefix}:player:${accountId}`,
     broadcastChannel: `${prefix}:broadcast`,
+    chatWorld: (zone) => `${prefix}:chat:world:${zone}`,
   };
 }

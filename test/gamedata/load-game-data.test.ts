@@ -18,7 +18,7 @@ async function problemsOf(source: GameDataSource | Tables): Promise<readonly str
 describe('loadGameData with the shipped tables', () => {
   it('loads every shipped table from gamedata/', async () => {
     const data = await loadGameData(shippedDir);
-    expect(data.summary()).toEqual({ items: 10, levels: 30, room_modes: 3, chat_channels: 2 });
+    expect(data.summary()).toEqual({ items: 10, levels: 30, room_modes: 3, chat_channels: 3 });
     expect(data.item(1001)?.use).toEqual({ kind: 'grant_exp', amount: 100 });
     expect(data.item(4001)?.use).toEqual({ kind: 'grant_items', items: [{ item_id: 2001, count: 50 }, { item_id: 2003, count: 3 }] });
     expect(data.item(2001)?.use).toEqual({ kind: 'none' });

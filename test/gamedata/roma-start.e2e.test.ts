@@ -20,7 +20,7 @@ describe('Roma start with game data', () => {
   it('loads the shipped tables and says how many rows each has', async () => {
     cluster = await createTestCluster({ services: ['roma'] });
     const loaded = await cluster.processes.roma!.waitForLog((line) => line.event === 'gamedata_loaded');
-    expect(loaded.tables).toEqual({ items: 10, levels: 30, room_modes: 3, chat_channels: 2 });
+    expect(loaded.tables).toEqual({ items: 10, levels: 30, room_modes: 3, chat_channels: 3 });
   });
 
   it('exits 1 naming the file, the row and the field of a bad row', async () => {

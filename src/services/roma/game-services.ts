@@ -1,6 +1,6 @@
 // Wires the player runtime for a Roma process: opens the player store, builds
 // the runtime over the player modules, and returns the Roma modules that
-// serve them (Character plus one adapter per player module with handlers).
+// serve them (Character, one adapter per player module with handlers, Chat).
 import type { PantheonConfig } from '../../common/config/index.js';
 import type { Logger } from '../../common/logger.js';
 import type { RomaGameAdminServer } from '../../gen/pantheon/roma/v1/admin.js';
@@ -8,6 +8,8 @@ import { openStores } from '../../store/index.js';
 import { resolveAdminToken } from './admin/admin-auth.js';
 import { romaGameAdminService } from './admin/game-admin-service.js';
 import { startGatePush, type GatePush } from './admin/gate-push.js';
+import { openChatHistory } from './chat/chat-history.js';
+import { chatModule } from './chat/chat-module.js';
 import type { GameDataStore } from './gamedata/index.js';
 import type { RomaModule } from './module-api.js';
 import { characterModule } from './modules/character.js';
@@ -48,15 +50,19 @@ export async function startGameServices(config: PantheonConfig, logger: Logger, 
   });
   const adapted = playerModules.filter((module) => Object.keys(module.handlers).length > 0).map((module) => romaModuleFor(module, runtime));
   const push = await startGatePush(config, logger);
+  // Chat keeps nothing in the player document, so it is served through the runtime but is not one of its document modules.
+  const history = openChatHistory(config, logger);
+  const chat = romaModuleFor(chatModule({ runtime, push, history }), runtime);
   const admin = romaGameAdminService({ token, runtime, directory, gameData, push, zone: config.zone, logger: logger.child({ component: 'admin' }) });
   return {
     runtime,
-    modules: [character, ...adapted],
+    modules: [character, ...adapted, chat],
     admin,
     push,
     async stop() {
       await runtime.shutdown();
       await push.close();
+      await history.close();
       await stores.close();
     },
   };

@@ -13,6 +13,8 @@ import { RedisPlayerLocator } from '../../../routing/redis-player-locator.js';
 
 export interface GatePush {
   readonly client: PushClient;
+  /** True when players can be found on any gate (router.kind redis: the gates' player records); false in memory mode. */
+  readonly locatesPlayers: boolean;
   /** Every session of `zone` on every gate; with Redis one gate fans it out, in memory mode each gate is called. */
   broadcastToZone(zone: number, message: PushMessage): Promise<{ gates: number; sessions: number }>;
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startGatePush(config: PantheonConfig, logger: Logger): Pro
 
   return {
     client,
+    locatesPlayers: redis !== null,
     async broadcastToZone(zone, message) {
       const known = gates();
       if (known.length === 0) throw new PantheonError('GATE_UNKNOWN', 'no gate is registered (registry.gate or the etcd gate records), so nothing can be broadcast');

@@ -12,13 +12,25 @@ export const protobufPackage = "pantheon.game.v1";
 export const protobufFileName = "pantheon/game/v1/chat.proto";
 
 /**
- * Module 103, Chat. Today it carries operators' system messages (RomaGameAdmin
- * BroadcastSystemMessage), pushed to every online player of a zone.
+ * Module 103, Chat: the world channel of a zone (every online player of the
+ * zone, on every gate), private messages to one player by player id, the
+ * last messages of the world channel for late joiners, and operators' system
+ * messages (RomaGameAdmin BroadcastSystemMessage). The room channel is not
+ * here: the room service relays it to the room's members. Limits (length,
+ * rate, history size) come from game data gamedata/chat.json.
  */
 export enum ChatSeq {
   CHAT_SEQ_UNSPECIFIED = 0,
+  /** CHAT_SEQ_SEND_WORLD - SendWorldRequest -> SendWorldResponse; everyone in the zone gets ChatMessage (seq 21) */
+  CHAT_SEQ_SEND_WORLD = 1,
+  /** CHAT_SEQ_SEND_PRIVATE - SendPrivateRequest -> SendPrivateResponse; the target gets ChatMessage (seq 21) */
+  CHAT_SEQ_SEND_PRIVATE = 2,
+  /** CHAT_SEQ_HISTORY - ChatHistoryRequest -> ChatHistoryResponse */
+  CHAT_SEQ_HISTORY = 3,
   /** CHAT_SEQ_SYSTEM - push: ChatSystemMessage */
   CHAT_SEQ_SYSTEM = 20,
+  /** CHAT_SEQ_MESSAGE - push: ChatMessage */
+  CHAT_SEQ_MESSAGE = 21,
   UNRECOGNIZED = -1,
 }
 
@@ -27,9 +39,21 @@ export function chatSeqFromJSON(object: any): ChatSeq {
     case 0:
     case "CHAT_SEQ_UNSPECIFIED":
       return ChatSeq.CHAT_SEQ_UNSPECIFIED;
+    case 1:
+    case "CHAT_SEQ_SEND_WORLD":
+      return ChatSeq.CHAT_SEQ_SEND_WORLD;
+    case 2:
+    case "CHAT_SEQ_SEND_PRIVATE":
+      return ChatSeq.CHAT_SEQ_SEND_PRIVATE;
+    case 3:
+    case "CHAT_SEQ_HISTORY":
+      return ChatSeq.CHAT_SEQ_HISTORY;
     case 20:
     case "CHAT_SEQ_SYSTEM":
       return ChatSeq.CHAT_SEQ_SYSTEM;
+    case 21:
+    case "CHAT_SEQ_MESSAGE":
+      return ChatSeq.CHAT_SEQ_MESSAGE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -41,9 +65,56 @@ export function chatSeqToJSON(object: ChatSeq): string {
   switch (object) {
     case ChatSeq.CHAT_SEQ_UNSPECIFIED:
       return "CHAT_SEQ_UNSPECIFIED";
+    case ChatSeq.CHAT_SEQ_SEND_WORLD:
+      return "CHAT_SEQ_SEND_WORLD";
+    case ChatSeq.CHAT_SEQ_SEND_PRIVATE:
+      return "CHAT_SEQ_SEND_PRIVATE";
+    case ChatSeq.CHAT_SEQ_HISTORY:
+      return "CHAT_SEQ_HISTORY";
     case ChatSeq.CHAT_SEQ_SYSTEM:
       return "CHAT_SEQ_SYSTEM";
+    case ChatSeq.CHAT_SEQ_MESSAGE:
+      return "CHAT_SEQ_MESSAGE";
     case ChatSeq.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum ChatChannel {
+  CHAT_CHANNEL_UNSPECIFIED = 0,
+  CHAT_CHANNEL_WORLD = 1,
+  CHAT_CHANNEL_PRIVATE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function chatChannelFromJSON(object: any): ChatChannel {
+  switch (object) {
+    case 0:
+    case "CHAT_CHANNEL_UNSPECIFIED":
+      return ChatChannel.CHAT_CHANNEL_UNSPECIFIED;
+    case 1:
+    case "CHAT_CHANNEL_WORLD":
+      return ChatChannel.CHAT_CHANNEL_WORLD;
+    case 2:
+    case "CHAT_CHANNEL_PRIVATE":
+      return ChatChannel.CHAT_CHANNEL_PRIVATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ChatChannel.UNRECOGNIZED;
+  }
+}
+
+export function chatChannelToJSON(object: ChatChannel): string {
+  switch (object) {
+    case ChatChannel.CHAT_CHANNEL_UNSPECIFIED:
+      return "CHAT_CHANNEL_UNSPECIFIED";
+    case ChatChannel.CHAT_CHANNEL_WORLD:
+      return "CHAT_CHANNEL_WORLD";
+    case ChatChannel.CHAT_CHANNEL_PRIVATE:
+      return "CHAT_CHANNEL_PRIVATE";
+    case ChatChannel.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -52,6 +123,54 @@ export function chatSeqToJSON(object: ChatSeq): string {
 export interface ChatSystemMessage {
   text: string;
   sentAtMs: bigint;
+}
+
+export interface ChatMessage {
+  channel: ChatChannel;
+  senderPlayerId: bigint;
+  /** the sender's profile name when sent */
+  senderName: string;
+  text: string;
+  sentAtMs: bigint;
+  /** world: the zone of the channel */
+  zone: number;
+  /** private: the player it was sent to */
+  targetPlayerId: bigint;
+}
+
+export interface SendWorldRequest {
+  text: string;
+}
+
+export interface SendWorldResponse {
+  /** GameResult */
+  result: number;
+  /** what was sent (OK only) */
+  message: ChatMessage | undefined;
+}
+
+export interface SendPrivateRequest {
+  targetPlayerId: bigint;
+  text: string;
+}
+
+export interface SendPrivateResponse {
+  /** GameResult */
+  result: number;
+  /** what was delivered (OK only) */
+  message: ChatMessage | undefined;
+}
+
+export interface ChatHistoryRequest {
+  /** WORLD only: private messages are not kept */
+  channel: ChatChannel;
+}
+
+export interface ChatHistoryResponse {
+  /** GameResult */
+  result: number;
+  /** oldest first, at most the channel's history_size */
+  messages: ChatMessage[];
 }
 
 function createBaseChatSystemMessage(): ChatSystemMessage {
@@ -142,6 +261,689 @@ export const ChatSystemMessage: MessageFns<ChatSystemMessage> = {
     const message = createBaseChatSystemMessage();
     message.text = object.text ?? "";
     message.sentAtMs = (object.sentAtMs !== undefined && object.sentAtMs !== null) ? BigInt(object.sentAtMs) : 0n;
+    return message;
+  },
+};
+
+function createBaseChatMessage(): ChatMessage {
+  return { channel: 0, senderPlayerId: 0n, senderName: "", text: "", sentAtMs: 0n, zone: 0, targetPlayerId: 0n };
+}
+
+export const ChatMessage: MessageFns<ChatMessage> = {
+  encode(message: ChatMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== 0) {
+      writer.uint32(8).int32(message.channel);
+    }
+    if (message.senderPlayerId !== 0n) {
+      if (BigInt.asIntN(64, message.senderPlayerId) !== message.senderPlayerId) {
+        throw new globalThis.Error("value provided for field message.senderPlayerId of type int64 too large");
+      }
+      writer.uint32(16).int64(message.senderPlayerId);
+    }
+    if (message.senderName !== "") {
+      writer.uint32(26).string(message.senderName);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.sentAtMs !== 0n) {
+      if (BigInt.asIntN(64, message.sentAtMs) !== message.sentAtMs) {
+        throw new globalThis.Error("value provided for field message.sentAtMs of type int64 too large");
+      }
+      writer.uint32(40).int64(message.sentAtMs);
+    }
+    if (message.zone !== 0) {
+      writer.uint32(48).int32(message.zone);
+    }
+    if (message.targetPlayerId !== 0n) {
+      if (BigInt.asIntN(64, message.targetPlayerId) !== message.targetPlayerId) {
+        throw new globalThis.Error("value provided for field message.targetPlayerId of type int64 too large");
+      }
+      writer.uint32(56).int64(message.targetPlayerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.senderPlayerId = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.senderName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sentAtMs = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.zone = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.targetPlayerId = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatMessage {
+    return {
+      channel: isSet(object.channel) ? chatChannelFromJSON(object.channel) : 0,
+      senderPlayerId: isSet(object.senderPlayerId)
+        ? BigInt(object.senderPlayerId)
+        : isSet(object.sender_player_id)
+        ? BigInt(object.sender_player_id)
+        : 0n,
+      senderName: isSet(object.senderName)
+        ? globalThis.String(object.senderName)
+        : isSet(object.sender_name)
+        ? globalThis.String(object.sender_name)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      sentAtMs: isSet(object.sentAtMs)
+        ? BigInt(object.sentAtMs)
+        : isSet(object.sent_at_ms)
+        ? BigInt(object.sent_at_ms)
+        : 0n,
+      zone: isSet(object.zone) ? globalThis.Number(object.zone) : 0,
+      targetPlayerId: isSet(object.targetPlayerId)
+        ? BigInt(object.targetPlayerId)
+        : isSet(object.target_player_id)
+        ? BigInt(object.target_player_id)
+        : 0n,
+    };
+  },
+
+  toJSON(message: ChatMessage): unknown {
+    const obj: any = {};
+    if (message.channel !== 0) {
+      obj.channel = chatChannelToJSON(message.channel);
+    }
+    if (message.senderPlayerId !== 0n) {
+      obj.senderPlayerId = message.senderPlayerId.toString();
+    }
+    if (message.senderName !== "") {
+      obj.senderName = message.senderName;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.sentAtMs !== 0n) {
+      obj.sentAtMs = message.sentAtMs.toString();
+    }
+    if (message.zone !== 0) {
+      obj.zone = Math.round(message.zone);
+    }
+    if (message.targetPlayerId !== 0n) {
+      obj.targetPlayerId = message.targetPlayerId.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatMessage>, I>>(base?: I): ChatMessage {
+    return ChatMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatMessage>, I>>(object: I): ChatMessage {
+    const message = createBaseChatMessage();
+    message.channel = object.channel ?? 0;
+    message.senderPlayerId = (object.senderPlayerId !== undefined && object.senderPlayerId !== null)
+      ? BigInt(object.senderPlayerId)
+      : 0n;
+    message.senderName = object.senderName ?? "";
+    message.text = object.text ?? "";
+    message.sentAtMs = (object.sentAtMs !== undefined && object.sentAtMs !== null) ? BigInt(object.sentAtMs) : 0n;
+    message.zone = object.zone ?? 0;
+    message.targetPlayerId = (object.targetPlayerId !== undefined && object.targetPlayerId !== null)
+      ? BigInt(object.targetPlayerId)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseSendWorldRequest(): SendWorldRequest {
+  return { text: "" };
+}
+
+export const SendWorldRequest: MessageFns<SendWorldRequest> = {
+  encode(message: SendWorldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.text !== "") {
+      writer.uint32(10).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendWorldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendWorldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendWorldRequest {
+    return { text: isSet(object.text) ? globalThis.String(object.text) : "" };
+  },
+
+  toJSON(message: SendWorldRequest): unknown {
+    const obj: any = {};
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendWorldRequest>, I>>(base?: I): SendWorldRequest {
+    return SendWorldRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendWorldRequest>, I>>(object: I): SendWorldRequest {
+    const message = createBaseSendWorldRequest();
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseSendWorldResponse(): SendWorldResponse {
+  return { result: 0, message: undefined };
+}
+
+export const SendWorldResponse: MessageFns<SendWorldResponse> = {
+  encode(message: SendWorldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== 0) {
+      writer.uint32(8).int32(message.result);
+    }
+    if (message.message !== undefined) {
+      ChatMessage.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendWorldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendWorldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.result = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = ChatMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendWorldResponse {
+    return {
+      result: isSet(object.result) ? globalThis.Number(object.result) : 0,
+      message: isSet(object.message) ? ChatMessage.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: SendWorldResponse): unknown {
+    const obj: any = {};
+    if (message.result !== 0) {
+      obj.result = Math.round(message.result);
+    }
+    if (message.message !== undefined) {
+      obj.message = ChatMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendWorldResponse>, I>>(base?: I): SendWorldResponse {
+    return SendWorldResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendWorldResponse>, I>>(object: I): SendWorldResponse {
+    const message = createBaseSendWorldResponse();
+    message.result = object.result ?? 0;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? ChatMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendPrivateRequest(): SendPrivateRequest {
+  return { targetPlayerId: 0n, text: "" };
+}
+
+export const SendPrivateRequest: MessageFns<SendPrivateRequest> = {
+  encode(message: SendPrivateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.targetPlayerId !== 0n) {
+      if (BigInt.asIntN(64, message.targetPlayerId) !== message.targetPlayerId) {
+        throw new globalThis.Error("value provided for field message.targetPlayerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.targetPlayerId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendPrivateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendPrivateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.targetPlayerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendPrivateRequest {
+    return {
+      targetPlayerId: isSet(object.targetPlayerId)
+        ? BigInt(object.targetPlayerId)
+        : isSet(object.target_player_id)
+        ? BigInt(object.target_player_id)
+        : 0n,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: SendPrivateRequest): unknown {
+    const obj: any = {};
+    if (message.targetPlayerId !== 0n) {
+      obj.targetPlayerId = message.targetPlayerId.toString();
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendPrivateRequest>, I>>(base?: I): SendPrivateRequest {
+    return SendPrivateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendPrivateRequest>, I>>(object: I): SendPrivateRequest {
+    const message = createBaseSendPrivateRequest();
+    message.targetPlayerId = (object.targetPlayerId !== undefined && object.targetPlayerId !== null)
+      ? BigInt(object.targetPlayerId)
+      : 0n;
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseSendPrivateResponse(): SendPrivateResponse {
+  return { result: 0, message: undefined };
+}
+
+export const SendPrivateResponse: MessageFns<SendPrivateResponse> = {
+  encode(message: SendPrivateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== 0) {
+      writer.uint32(8).int32(message.result);
+    }
+    if (message.message !== undefined) {
+      ChatMessage.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendPrivateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendPrivateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.result = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = ChatMessage.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendPrivateResponse {
+    return {
+      result: isSet(object.result) ? globalThis.Number(object.result) : 0,
+      message: isSet(object.message) ? ChatMessage.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: SendPrivateResponse): unknown {
+    const obj: any = {};
+    if (message.result !== 0) {
+      obj.result = Math.round(message.result);
+    }
+    if (message.message !== undefined) {
+      obj.message = ChatMessage.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendPrivateResponse>, I>>(base?: I): SendPrivateResponse {
+    return SendPrivateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendPrivateResponse>, I>>(object: I): SendPrivateResponse {
+    const message = createBaseSendPrivateResponse();
+    message.result = object.result ?? 0;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? ChatMessage.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseChatHistoryRequest(): ChatHistoryRequest {
+  return { channel: 0 };
+}
+
+export const ChatHistoryRequest: MessageFns<ChatHistoryRequest> = {
+  encode(message: ChatHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channel !== 0) {
+      writer.uint32(8).int32(message.channel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.channel = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatHistoryRequest {
+    return { channel: isSet(object.channel) ? chatChannelFromJSON(object.channel) : 0 };
+  },
+
+  toJSON(message: ChatHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.channel !== 0) {
+      obj.channel = chatChannelToJSON(message.channel);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatHistoryRequest>, I>>(base?: I): ChatHistoryRequest {
+    return ChatHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatHistoryRequest>, I>>(object: I): ChatHistoryRequest {
+    const message = createBaseChatHistoryRequest();
+    message.channel = object.channel ?? 0;
+    return message;
+  },
+};
+
+function createBaseChatHistoryResponse(): ChatHistoryResponse {
+  return { result: 0, messages: [] };
+}
+
+export const ChatHistoryResponse: MessageFns<ChatHistoryResponse> = {
+  encode(message: ChatHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.result !== 0) {
+      writer.uint32(8).int32(message.result);
+    }
+    for (const v of message.messages) {
+      ChatMessage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.result = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messages.push(ChatMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatHistoryResponse {
+    return {
+      result: isSet(object.result) ? globalThis.Number(object.result) : 0,
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => ChatMessage.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ChatHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.result !== 0) {
+      obj.result = Math.round(message.result);
+    }
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => ChatMessage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatHistoryResponse>, I>>(base?: I): ChatHistoryResponse {
+    return ChatHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatHistoryResponse>, I>>(object: I): ChatHistoryResponse {
+    const message = createBaseChatHistoryResponse();
+    message.result = object.result ?? 0;
+    message.messages = object.messages?.map((e) => ChatMessage.fromPartial(e)) || [];
     return message;
   },
 };

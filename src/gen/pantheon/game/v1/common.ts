@@ -100,6 +100,20 @@ export enum GameResult {
   GAME_RESULT_BAD_COUNT = 15,
   /** GAME_RESULT_BANNED - an operator banned the character (admin API); it cannot enter the game */
   GAME_RESULT_BANNED = 16,
+  /** GAME_RESULT_CHAT_TEXT_EMPTY - chat text is empty or only white space */
+  GAME_RESULT_CHAT_TEXT_EMPTY = 17,
+  /** GAME_RESULT_CHAT_TEXT_TOO_LONG - longer than the channel's max_message_length (code points) */
+  GAME_RESULT_CHAT_TEXT_TOO_LONG = 18,
+  /** GAME_RESULT_CHAT_RATE_LIMITED - over the channel's rate_per_s / burst; wait and send again */
+  GAME_RESULT_CHAT_RATE_LIMITED = 19,
+  /** GAME_RESULT_CHAT_TARGET_UNKNOWN - no character with that player id */
+  GAME_RESULT_CHAT_TARGET_UNKNOWN = 20,
+  /** GAME_RESULT_CHAT_TARGET_OFFLINE - the target is not in the game anywhere this server can reach */
+  GAME_RESULT_CHAT_TARGET_OFFLINE = 21,
+  /** GAME_RESULT_CHAT_CHANNEL_UNKNOWN - no such channel here (history: WORLD only) */
+  GAME_RESULT_CHAT_CHANNEL_UNKNOWN = 22,
+  /** GAME_RESULT_CHAT_UNAVAILABLE - no gate took the message; try again */
+  GAME_RESULT_CHAT_UNAVAILABLE = 23,
   UNRECOGNIZED = -1,
 }
 
@@ -156,6 +170,27 @@ export function gameResultFromJSON(object: any): GameResult {
     case 16:
     case "GAME_RESULT_BANNED":
       return GameResult.GAME_RESULT_BANNED;
+    case 17:
+    case "GAME_RESULT_CHAT_TEXT_EMPTY":
+      return GameResult.GAME_RESULT_CHAT_TEXT_EMPTY;
+    case 18:
+    case "GAME_RESULT_CHAT_TEXT_TOO_LONG":
+      return GameResult.GAME_RESULT_CHAT_TEXT_TOO_LONG;
+    case 19:
+    case "GAME_RESULT_CHAT_RATE_LIMITED":
+      return GameResult.GAME_RESULT_CHAT_RATE_LIMITED;
+    case 20:
+    case "GAME_RESULT_CHAT_TARGET_UNKNOWN":
+      return GameResult.GAME_RESULT_CHAT_TARGET_UNKNOWN;
+    case 21:
+    case "GAME_RESULT_CHAT_TARGET_OFFLINE":
+      return GameResult.GAME_RESULT_CHAT_TARGET_OFFLINE;
+    case 22:
+    case "GAME_RESULT_CHAT_CHANNEL_UNKNOWN":
+      return GameResult.GAME_RESULT_CHAT_CHANNEL_UNKNOWN;
+    case 23:
+    case "GAME_RESULT_CHAT_UNAVAILABLE":
+      return GameResult.GAME_RESULT_CHAT_UNAVAILABLE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -199,6 +234,20 @@ export function gameResultToJSON(object: GameResult): string {
       return "GAME_RESULT_BAD_COUNT";
     case GameResult.GAME_RESULT_BANNED:
       return "GAME_RESULT_BANNED";
+    case GameResult.GAME_RESULT_CHAT_TEXT_EMPTY:
+      return "GAME_RESULT_CHAT_TEXT_EMPTY";
+    case GameResult.GAME_RESULT_CHAT_TEXT_TOO_LONG:
+      return "GAME_RESULT_CHAT_TEXT_TOO_LONG";
+    case GameResult.GAME_RESULT_CHAT_RATE_LIMITED:
+      return "GAME_RESULT_CHAT_RATE_LIMITED";
+    case GameResult.GAME_RESULT_CHAT_TARGET_UNKNOWN:
+      return "GAME_RESULT_CHAT_TARGET_UNKNOWN";
+    case GameResult.GAME_RESULT_CHAT_TARGET_OFFLINE:
+      return "GAME_RESULT_CHAT_TARGET_OFFLINE";
+    case GameResult.GAME_RESULT_CHAT_CHANNEL_UNKNOWN:
+      return "GAME_RESULT_CHAT_CHANNEL_UNKNOWN";
+    case GameResult.GAME_RESULT_CHAT_UNAVAILABLE:
+      return "GAME_RESULT_CHAT_UNAVAILABLE";
     case GameResult.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
