@@ -151,12 +151,24 @@ describe('room service', () => {
     // A newer session of the same player keeps it in the room: the end of the older one changes nothing.
     const aAgain = { ...player(1), playerId: a.playerId };
     expect((await rooms.setReady(aAgain, true)).result).toBe(RoomResult.ROOM_RESULT_OK);
-    rooms.sessionClosed(a.sessionHex, a.playerId);
+    rooms.sessionClosed(a.sessionHex);
     await rooms.actor(second)!.run(() => undefined);
     expect(rooms.roomCount).toBe(1);
-    rooms.sessionClosed(aAgain.sessionHex, a.playerId);
+    rooms.sessionClosed(aAgain.sessionHex);
     await rooms.actor(second)!.run(() => undefined);
     expect(rooms.roomCount).toBe(0);
+  });
+
+  it('takes a member out when its session ends, even after the session entered the game as another player', async () => {
+    const { rooms, events } = setup();
+    const [a, b] = [player(1), player(2)];
+    const roomId = rooms.create(a, { mode: 'duel', capacity: 2, password: '' }).room!.roomId;
+    await rooms.join(b, roomId, '');
+    // Whatever player the gate has bound the session to by now, the room knows that session as player 2.
+    rooms.sessionClosed(b.sessionHex);
+    await rooms.actor(roomId)!.run(() => undefined);
+    expect(events(a).at(-1)).toMatchObject({ kind: RoomEventKind.ROOM_EVENT_KIND_LEFT, playerId: b.playerId });
+    expect((await rooms.join(b, roomId, '')).result).toBe(RoomResult.ROOM_RESULT_OK); // free to join again
   });
 
   it('limits relays per player to the mode rate', async () => {

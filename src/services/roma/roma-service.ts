@@ -44,7 +44,7 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
   // A session's logout waits behind its queued requests (an enter game in flight included), so no binding outlives its session.
   const directory = new SessionDirectory((session) => {
     if (game) void session.queue.run(() => game!.runtime.leave(session.info));
-    rooms?.rooms.sessionClosed(session.info.idHex, session.info.playerId);
+    rooms?.rooms.sessionClosed(session.info.idHex);
   });
   // roma.role: a player instance runs the player runtime, a room instance the rooms; both serve Echo.
   const role = config.roma.role;

@@ -39,6 +39,8 @@ export type RoomAnswer = { result: RoomResult; room?: RoomInfo };
 export class RoomService {
   private readonly rooms = new Map<string, RoomActor>();
   private readonly roomOfPlayer = new Map<bigint, RoomActor>();
+  /** Session hex -> the member it speaks for: a session that re-entered the game as another player still ends its old membership. */
+  private readonly memberOfSession = new Map<string, bigint>();
   private readonly now: () => number;
   private readonly idPrefix: string;
   private nextRoom = 1;
@@ -67,6 +69,7 @@ export class RoomService {
     const actor = new RoomActor(room, this.deps.logger);
     this.rooms.set(room.id, actor);
     this.roomOfPlayer.set(member.playerId, actor);
+    this.memberOfSession.set(member.sessionHex, member.playerId);
     this.deps.logger.debug({ event: 'room_created', room: room.id, mode: mode.id, owner: String(member.playerId) }, 'room created');
     return { result: RoomResult.ROOM_RESULT_OK, room: room.info() };
   }
@@ -93,6 +96,7 @@ export class RoomService {
       const result = room.join(member, password, this.now());
       if (result !== RoomResult.ROOM_RESULT_OK) return { result };
       this.roomOfPlayer.set(member.playerId, actor);
+      this.memberOfSession.set(member.sessionHex, member.playerId);
       this.tell(room, RoomEventKind.ROOM_EVENT_KIND_JOINED, member.playerId);
       return { result, room: room.info() };
     });
@@ -148,8 +152,11 @@ export class RoomService {
     });
   }
 
-  /** The session ended on this instance: its player leaves its room (a newer session of the player keeps it in). */
-  sessionClosed(sessionHex: string, playerId: bigint): void {
+  /** The session ended on this instance: the member it spoke for leaves its room (unless a newer session of the player took over). */
+  sessionClosed(sessionHex: string): void {
+    const playerId = this.memberOfSession.get(sessionHex);
+    if (playerId === undefined) return;
+    this.memberOfSession.delete(sessionHex);
     const actor = this.roomOfPlayer.get(playerId);
     if (!actor) return;
     actor
@@ -170,6 +177,10 @@ export class RoomService {
       const current = room.member(member.playerId);
       if (actor.closed || !current) return { result: RoomResult.ROOM_RESULT_NOT_IN_ROOM };
       // The player came back on a new session (reconnect): pushes follow it; nobody is kicked.
+      if (current.sessionHex !== member.sessionHex) {
+        this.memberOfSession.delete(current.sessionHex);
+        this.memberOfSession.set(member.sessionHex, member.playerId);
+      }
       current.sessionId = member.sessionId;
       current.sessionHex = member.sessionHex;
       return operation(room, actor);
@@ -182,6 +193,7 @@ export class RoomService {
     const removal = room.remove(playerId);
     if (!removal) return;
     if (this.roomOfPlayer.get(playerId) === actor) this.roomOfPlayer.delete(playerId);
+    if (this.memberOfSession.get(removal.removed.sessionHex) === playerId) this.memberOfSession.delete(removal.removed.sessionHex);
     this.tell(room, kind, playerId, alsoTell);
     if (removal.newOwner !== undefined) this.tell(room, RoomEventKind.ROOM_EVENT_KIND_OWNER_CHANGED, removal.newOwner);
     if (removal.empty) {
