@@ -18,6 +18,12 @@ async function tcpFrom(localAddress: string, port: number): Promise<Socket> {
   return socket;
 }
 
+/** Connections the gate has accepted (workers report once a second). */
+async function acceptedConnections(cluster: TestCluster): Promise<number> {
+  const stats = await (await fetch(`http://127.0.0.1:${cluster.ports.gateAdmin}/stats/connections`)).json();
+  return stats.total as number;
+}
+
 async function closesSoon(socket: Socket): Promise<boolean> {
   if (socket.destroyed) return true;
   return new Promise((resolve) => {
@@ -56,11 +62,14 @@ describe('limits', () => {
   it('refuses connections over max_connections_per_ip and counts them again once closed', async () => {
     const from = '127.0.0.2';
     const first = await Promise.all([1, 2, 3].map(() => tcpFrom(from, cluster.ports.gateTcp)));
+    // A client's connect completes before the gate accepts: wait until the gate has
+    // taken all three, so the fourth is the one over the limit.
+    await expect.poll(() => acceptedConnections(cluster), { timeout: 5_000 }).toBe(3);
     const fourth = await tcpFrom(from, cluster.ports.gateTcp);
     expect(await closesSoon(fourth)).toBe(true);
     for (const socket of first) expect(socket.destroyed).toBe(false);
     first[0].destroy();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect.poll(() => acceptedConnections(cluster), { timeout: 5_000 }).toBe(2);
     const again = await tcpFrom(from, cluster.ports.gateTcp);
     expect(await closesSoon(again)).toBe(false);
     for (const socket of [...first, again]) socket.destroy();
@@ -69,6 +78,7 @@ describe('limits', () => {
   it('refuses connections over max_connections for the whole gate', async () => {
     const sockets: Socket[] = [];
     for (let i = 0; i < 20; i++) sockets.push(await tcpFrom(`127.0.1.${i + 1}`, cluster.ports.gateTcp));
+    await expect.poll(() => acceptedConnections(cluster), { timeout: 5_000 }).toBe(20);
     const overflow = await tcpFrom('127.0.2.1', cluster.ports.gateTcp);
     expect(await closesSoon(overflow)).toBe(true);
     for (const socket of sockets) socket.destroy();
