@@ -50,6 +50,7 @@ export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): Runtime
     circuitFailures: gate.circuit.consecutive_failures,
     circuitEjectMs: gate.circuit.eject_ms,
     moduleServices: Object.fromEntries(Object.entries(gate.module_services).map(([mod, service]) => [Number(mod), service])),
+    keyedModules: gate.keyed_modules,
   };
 }
 
@@ -157,16 +158,35 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
         drainedWorkers.add(worker.index);
         onWorkerDrained();
         return;
+      case 'keyLearned': {
+        const { service, key, instanceId } = body.value;
+        router.learnKey({ service, key }, instanceId).catch((error: unknown) =>
+          logger.error({ event: 'route_key_learn_failed', service, key: String(key), err: error }, 'could not record where a keyed object lives'),
+        );
+        return;
+      }
       case 'routeRequest': {
-        const { sessionId, service, color, accountId } = body.value;
+        const { sessionId, service, color, accountId, key } = body.value;
+        if (key !== 0n) {
+          // Unknown or failed: an empty instance without error sends the worker back to the session route.
+          const answerKey = (instanceId: string) => pool.send(worker.index, { body: { $case: 'route', value: { sessionId, service, instanceId, error: '', key } } });
+          router.routeKey({ service, key }, routable()).then(
+            (holder) => answerKey(holder?.id ?? ''),
+            (error: Error) => {
+              logger.warn({ event: 'route_key_failed', service, key: String(key), err: error }, 'could not look up a keyed object; routing by session');
+              answerKey('');
+            },
+          );
+          return;
+        }
         router.route({ service, color, accountId }, routable()).then(
           (decision) => {
             if (decision.ok) directory.routed(sessionId, service, decision.instance.id);
             pool.send(worker.index, {
-              body: { $case: 'route', value: { sessionId, service, instanceId: decision.ok ? decision.instance.id : '', error: decision.ok ? '' : decision.error } },
+              body: { $case: 'route', value: { sessionId, service, instanceId: decision.ok ? decision.instance.id : '', error: decision.ok ? '' : decision.error, key: 0n } },
             });
           },
-          (error: Error) => pool.send(worker.index, { body: { $case: 'route', value: { sessionId, service, instanceId: '', error: error.message } } }),
+          (error: Error) => pool.send(worker.index, { body: { $case: 'route', value: { sessionId, service, instanceId: '', error: error.message, key: 0n } } }),
         );
         return;
       }

@@ -18,6 +18,7 @@ const RELOADABLE = [
   'gate.route_timeout_ms',
   'gate.max_pending_per_session',
   'gate.module_services',
+  'gate.keyed_modules',
   'gate.drain_grace_ms',
   'gate.weight',
   'router.fallback_color',

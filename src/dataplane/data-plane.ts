@@ -87,8 +87,9 @@ export class DataPlane implements ConnectionAcceptor {
       gateId: options.gateId,
       logger: options.logger,
       settings: () => this.settings,
-      requestRoute: (session, service) =>
-        options.control.send({ $case: 'routeRequest', value: { sessionId: session.sessionId!, service, color: session.color, accountId: session.accountId } }),
+      requestRoute: (session, service, key) =>
+        options.control.send({ $case: 'routeRequest', value: { sessionId: session.sessionId!, service, color: session.color, accountId: session.accountId, key } }),
+      reportKey: (service, key, instanceId) => options.control.send({ $case: 'keyLearned', value: { service, key, instanceId } }),
       sessionByKey: (key) => this.sessionsByKey.get(key),
       deliver: (session, envelope) => this.deliverFromBackend(session, envelope),
       metrics: this.counters.metrics,
@@ -376,6 +377,11 @@ export class DataPlane implements ConnectionAcceptor {
         this.backends.updateRegistry(body.value.instances);
         return;
       case 'route': {
+        // A key's answer serves every session waiting for that key, even if the one that asked has left.
+        if (body.value.key !== 0n) {
+          this.backends.applyKeyRoute(body.value);
+          return;
+        }
         const session = this.sessionsByKey.get(Buffer.from(body.value.sessionId).toString('latin1'));
         if (session) this.backends.applyRoute(session, body.value);
         return;

@@ -51,7 +51,9 @@ export class GateSession implements Bucketed {
   admitted = false;
 
   readonly routes = new Map<string, SessionRoute>();
-  /** Packets waiting for the control plane to choose an instance, per service. */
+  /** Instances reached by object key (gate.keyed_modules) other than this session's own routes, by instance id. */
+  readonly keyedRoutes = new Map<string, SessionRoute>();
+  /** Packets waiting for the control plane to choose an instance, per service (or per "<service>:<key>" for keyed requests). */
   readonly awaitingRoute = new Map<string, Packet[]>();
   readonly inflight = new Map<number, InflightRequest>();
   /** Open request spans by Packet.index; stays null unless tracing is on (request-tracing.ts). */

@@ -4,6 +4,8 @@
 export interface RedisKeys {
   /** Sticky route: value = instance id. An empty color appears as "" (two colons). */
   route(service: string, color: string, accountId: bigint): string;
+  /** Where an object of a keyed module lives (a room): value = instance id, expires with the route TTL after its last use. */
+  routeKey(service: string, key: bigint): string;
   /** A used token id: value "1", expires with the token. */
   tokenId(jti: Uint8Array): string;
   /** Which gate holds the player: a hash {gate, sessions}. */
@@ -17,6 +19,7 @@ export interface RedisKeys {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     route: (service, color, accountId) => `${prefix}:route:${service}:${color}:${accountId}`,
+    routeKey: (service, key) => `${prefix}:route:${service}:key:${key}`,
     tokenId: (jti) => `${prefix}:jti:${Buffer.from(jti).toString('hex')}`,
     player: (accountId) => `${prefix}:player:${accountId}`,
     broadcastChannel: `${prefix}:broadcast`,

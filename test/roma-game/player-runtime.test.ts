@@ -84,7 +84,7 @@ function session(n: number): SessionInfo {
 async function call(rt: PlayerRuntime, who: SessionInfo, seq: number, waitMs = 0): Promise<number> {
   const handler = romaModuleFor(counter, rt).handlers[seq];
   const data = await handler({ session: who, data: UseItemRequest.encode({ itemId: waitMs, count: 0 }).finish(), obj: 0n, dataVersion: 0n }, {} as HandlerContext);
-  return UseItemResponse.decode(data).result;
+  return UseItemResponse.decode(data as Uint8Array).result;
 }
 
 const stored = async (playerId: bigint) => ((await store.load(playerId))!.modules.counter as { n: number }).n;

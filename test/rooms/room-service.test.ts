@@ -26,7 +26,7 @@ beforeAll(async () => {
 function setup(now = () => Date.now()) {
   const pushes: Pushed[] = [];
   const rooms = new RoomService({
-    instanceId: 'room-1',
+    ordinal: 1,
     gameData: () => gameData.current,
     push: (sessionId, seq, data) => {
       pushes.push({ to: Buffer.from(sessionId).toString('hex'), seq, data });
@@ -55,7 +55,7 @@ describe('room service', () => {
     const created = rooms.create(owner, { mode: 'free_for_all', capacity: 8, password: '' });
     expect(created.result).toBe(RoomResult.ROOM_RESULT_OK);
     const roomId = created.room!.roomId;
-    expect(roomId.startsWith('room-1/')).toBe(true);
+    expect(roomId >> 40n).toBe(1n); // this instance's ordinal in the high bits
     for (const joiner of others) expect((await rooms.join(joiner, roomId, '')).result).toBe(RoomResult.ROOM_RESULT_OK);
     // Every member hears of every later join; the owner heard all seven.
     expect(events(owner).filter((e) => e.kind === RoomEventKind.ROOM_EVENT_KIND_JOINED).map((e) => e.playerId)).toEqual(others.map((p) => p.playerId));
@@ -107,8 +107,9 @@ describe('room service', () => {
     expect(rooms.list({ mode: '', hasSpace: false, offset: 0, limit: 0 }).total).toBe(0); // private rooms are not listed
     expect((await rooms.join(b, secret.room!.roomId, '')).result).toBe(RoomResult.ROOM_RESULT_WRONG_PASSWORD);
     expect((await rooms.join(b, secret.room!.roomId, 'wrong')).result).toBe(RoomResult.ROOM_RESULT_WRONG_PASSWORD);
-    expect((await rooms.join(b, 'room-1/nope', '')).result).toBe(RoomResult.ROOM_RESULT_ROOM_NOT_FOUND);
-    expect((await rooms.join(b, 'room-2/abc-1', '')).result).toBe(RoomResult.ROOM_RESULT_ROOM_ON_OTHER_INSTANCE);
+    expect((await rooms.join(b, (1n << 40n) | 999n, '')).result).toBe(RoomResult.ROOM_RESULT_ROOM_NOT_FOUND);
+    expect((await rooms.join(b, 12345n, '')).result).toBe(RoomResult.ROOM_RESULT_ROOM_NOT_FOUND);
+    expect((await rooms.join(b, (2n << 40n) | 1n, '')).result).toBe(RoomResult.ROOM_RESULT_ROOM_ON_OTHER_INSTANCE);
     expect((await rooms.join(b, secret.room!.roomId, 'sesame')).result).toBe(RoomResult.ROOM_RESULT_OK);
     expect((await rooms.leave(player(3))).result).toBe(RoomResult.ROOM_RESULT_NOT_IN_ROOM);
     expect((await rooms.kick(a, 999n)).result).toBe(RoomResult.ROOM_RESULT_MEMBER_NOT_FOUND);

@@ -47,7 +47,7 @@ function rooms(g: GameClient) {
     g,
     create: (mode: string, capacity: number, password = '') => call(RoomSeq.ROOM_SEQ_CREATE, CreateRoomRequest.encode({ mode, capacity, password }).finish(), CreateRoomResponse),
     list: (request: Partial<ListRoomsRequest> = {}) => call(RoomSeq.ROOM_SEQ_LIST, ListRoomsRequest.encode(ListRoomsRequest.fromPartial(request)).finish(), ListRoomsResponse),
-    join: (roomId: string, password = '', obj = 0n) => call(RoomSeq.ROOM_SEQ_JOIN, JoinRoomRequest.encode({ roomId, password }).finish(), JoinRoomResponse, obj),
+    join: (roomId: bigint, password = '', obj = 0n) => call(RoomSeq.ROOM_SEQ_JOIN, JoinRoomRequest.encode({ roomId, password }).finish(), JoinRoomResponse, obj),
     leave: () => call(RoomSeq.ROOM_SEQ_LEAVE, LeaveRoomRequest.encode({}).finish(), LeaveRoomResponse),
     kick: (playerId: bigint) => call(RoomSeq.ROOM_SEQ_KICK, KickMemberRequest.encode({ playerId }).finish(), KickMemberResponse),
     ready: (ready: boolean) => call(RoomSeq.ROOM_SEQ_READY, SetReadyRequest.encode({ ready }).finish(), SetReadyResponse),
@@ -100,7 +100,7 @@ describe('rooms through the gate', () => {
   it('answers NOT_IN_GAME before enter game, whatever obj the client sends', async () => {
     const outsider = await member(false);
     expect((await outsider.create('free_for_all', 4)).result).toBe(RoomResult.ROOM_RESULT_NOT_IN_GAME);
-    expect((await outsider.join('room-1/x-1', '', outsider.playerId)).result).toBe(RoomResult.ROOM_RESULT_NOT_IN_GAME);
+    expect((await outsider.join((1n << 40n) | 1n, '', outsider.playerId)).result).toBe(RoomResult.ROOM_RESULT_NOT_IN_GAME);
     expect((await outsider.g.enter(outsider.playerId)).result).toBe(GameResult.GAME_RESULT_OK);
     expect((await outsider.create('free_for_all', 4)).result).toBe(RoomResult.ROOM_RESULT_OK);
     expect((await outsider.leave()).result).toBe(RoomResult.ROOM_RESULT_OK);

@@ -13,6 +13,7 @@ import { startRedis, type TestRedis } from '../harness/redis.js';
 const logger = pino({ level: 'silent' });
 const instance = (id: string, color = '', weight = 100): ServiceInstance => ({ id, service: 'roma', grpcAddress: '127.0.0.1:1', color, weight });
 const live = [instance('a'), instance('b'), instance('blue-1', 'blue')];
+const roomInstance = (id: string): ServiceInstance => ({ ...instance(id), service: 'room' });
 const TTL_MS = 60_000;
 
 describe('Redis routing state', () => {
@@ -128,6 +129,23 @@ describe('Redis routing state', () => {
     expect(await raw.get(`${keyPrefix}:route:roma::22`)).toBe('b');
     expect(await raw.pttl(`${keyPrefix}:route:roma::22`)).toBeLessThanOrEqual(1_000);
     expect(await raw.get(`${keyPrefix}:route:roma::23`)).toBe('b');
+  });
+
+  it('routes an object key to the instance one gate learned, for every gate, and drops it when that instance is gone', async () => {
+    const { keyPrefix, routers, redis: raw } = await gates();
+    const [gateA, gateB] = routers;
+    const rooms = [roomInstance('room-1'), roomInstance('room-2')];
+    const room = { service: 'room', key: (1n << 40n) | 5n };
+    expect(await gateB.routeKey(room, rooms)).toBeNull(); // unknown: the caller routes by session
+    await gateA.learnKey(room, 'room-1');
+    expect(await raw.get(`${keyPrefix}:route:room:key:${room.key}`)).toBe('room-1');
+    await raw.pexpire(`${keyPrefix}:route:room:key:${room.key}`, 5_000);
+    expect((await gateB.routeKey(room, rooms))?.id).toBe('room-1');
+    expect(await raw.pttl(`${keyPrefix}:route:room:key:${room.key}`)).toBeGreaterThan(TTL_MS - 5_000); // a lookup refreshes it
+    expect(await gateB.routeKey({ service: 'roma', key: room.key }, live)).toBeNull(); // keys are per service
+    // room-1 died (or was ejected): the room is gone with it.
+    expect(await gateB.routeKey(room, [roomInstance('room-2')])).toBeNull();
+    expect(await raw.exists(`${keyPrefix}:route:room:key:${room.key}`)).toBe(0);
   });
 
   it('refuses a token id seen by another gate, and expires it with the token', async () => {

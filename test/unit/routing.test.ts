@@ -21,6 +21,25 @@ describe('memory router', () => {
     expect(second.ok && second.instance.id).toBe(remaining[0].id);
   });
 
+  it('routes an object key to the instance that learned it, refreshes it on use, and forgets it when expired or its instance is gone', () => {
+    let now = 1_000;
+    const router = new MemoryRouter('', 10_000, () => now);
+    const rooms = [{ ...instance('room-1'), service: 'room' }, { ...instance('room-2'), service: 'room' }];
+    const room = { service: 'room', key: (1n << 40n) | 1n };
+    expect(router.routeKeyNow(room, rooms)).toBeNull();
+    router.learnKeyNow(room, 'room-1');
+    now += 9_000;
+    expect(router.routeKeyNow(room, rooms)?.id).toBe('room-1');
+    now += 9_000; // within the TTL of the last use
+    expect(router.routeKeyNow(room, rooms)?.id).toBe('room-1');
+    expect(router.routeKeyNow({ service: 'roma', key: room.key }, rooms)).toBeNull();
+    now += 10_001;
+    expect(router.routeKeyNow(room, rooms)).toBeNull();
+    router.learnKeyNow(room, 'room-1');
+    expect(router.routeKeyNow(room, [rooms[1]])).toBeNull(); // room-1 is dead: dropped, not revived
+    expect(router.routeKeyNow(room, rooms)).toBeNull();
+  });
+
   it('spreads new accounts by weight', () => {
     const router = new MemoryRouter();
     const live = [instance('a', '', 300), instance('b', '', 100)];

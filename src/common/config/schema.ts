@@ -103,6 +103,8 @@ const gateSchema = z.object({
   module_services: z
     .record(z.string().regex(/^[1-9]\d{0,9}$/, 'expected a module id like "110"'), z.string().min(1).max(64))
     .default({ '110': 'room' }),
+  /** Modules whose requests with Packet.obj != 0 are routed by (service, obj), e.g. Room by room id. Reloadable. */
+  keyed_modules: z.array(z.number().int().min(2).max(2_147_483_647)).max(64).default([110]),
 });
 
 const throttleSchema = z.object({
@@ -137,6 +139,12 @@ const romaSchema = z.object({
   id: z.string().min(1).max(128).default('roma-1'),
   /** player: Character and the player modules (service "roma"); room: the Room module (service "room"). Both serve Echo. */
   role: z.enum(['player', 'room']).default('player'),
+  /**
+   * Room role: this instance's ordinal, unique among room instances, carried
+   * in the high bits of every room id it creates. 0 = its 1-based position
+   * in registry.room (fine with a static registry; set it with etcd).
+   */
+  room_ordinal: z.number().int().min(0).max(8_388_607).default(0),
   host: host.default('127.0.0.1'),
   grpc: z.object({ port: port.default(9200) }).prefault({}),
   http: z.object({ port: port.default(18200) }).prefault({}),

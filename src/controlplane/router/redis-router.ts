@@ -5,7 +5,8 @@
 // route naming a dead instance is replaced at once and two gates racing for
 // one account end on the same instance. While Redis fails, placements are
 // decided in memory over the live view (sessions already placed keep their
-// route: workers cache it).
+// route: workers cache it). Keyed modules' objects (rooms) are recorded as
+// key -> instance with the route TTL, extended whenever a gate looks one up.
 import type { PantheonConfig } from '../../common/config/index.js';
 import type { Logger } from '../../common/logger.js';
 import { defineRedisScript, pipelineResults, RedisHealth, type Redis, type RedisScript } from '../../common/redis.js';
@@ -13,7 +14,7 @@ import { redisKeys, type RedisKeys } from '../../routing/redis-keys.js';
 import type { ServiceInstance } from '../registry/registry.js';
 import { candidatesFor, noCandidatesError, SmoothWeightedRoundRobin } from './candidates.js';
 import { MemoryRouter } from './memory-router.js';
-import type { ActiveRoute, RouteDecision, RouteQuery, Router, RouterStats } from './router.js';
+import type { ActiveRoute, KeyQuery, RouteDecision, RouteQuery, Router, RouterStats } from './router.js';
 
 // Sets the route only if it still holds what the caller read ('' = absent).
 // Returns {1, new id} on success, {0, current id} when another gate changed it first.
@@ -40,6 +41,20 @@ end
 return 0
 `;
 
+// Reads an object key's instance and extends it in one round trip.
+const READ_KEY_LUA = `
+local current = redis.call('GET', KEYS[1])
+if current == false then return '' end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return current
+`;
+
+// Drops an object key only if it still names the dead instance the caller saw.
+const DROP_KEY_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+`;
+
 // A claim loses only when another gate changed the key between our read and
 // our write; each retry starts from the winner's value, so two rounds settle it.
 const MAX_CLAIM_ROUNDS = 4;
@@ -59,6 +74,8 @@ export class RedisRouter implements Router {
   private readonly keys: RedisKeys;
   private readonly claimScript: RedisScript;
   private readonly keepScript: RedisScript;
+  private readonly readKeyScript: RedisScript;
+  private readonly dropKeyScript: RedisScript;
   private readonly spread = new SmoothWeightedRoundRobin();
   private readonly outageRouter: MemoryRouter;
   private readonly health: RedisHealth;
@@ -72,7 +89,9 @@ export class RedisRouter implements Router {
     this.keys = redisKeys(options.keyPrefix);
     this.claimScript = defineRedisScript(options.client, 'pantheonClaimRoute', 1, CLAIM_ROUTE_LUA);
     this.keepScript = defineRedisScript(options.client, 'pantheonKeepRoute', 1, KEEP_ROUTE_LUA);
-    this.outageRouter = new MemoryRouter(options.fallbackColor);
+    this.readKeyScript = defineRedisScript(options.client, 'pantheonReadRouteKey', 1, READ_KEY_LUA);
+    this.dropKeyScript = defineRedisScript(options.client, 'pantheonDropRouteKey', 1, DROP_KEY_LUA);
+    this.outageRouter = new MemoryRouter(options.fallbackColor, options.routeTtlMs);
     this.health = new RedisHealth(options.logger, 'router', 'new sessions are placed in memory over the live view until Redis answers');
   }
 
@@ -106,6 +125,33 @@ export class RedisRouter implements Router {
       seen = claim.current;
     }
     return null;
+  }
+
+  async routeKey(query: KeyQuery, live: ServiceInstance[]): Promise<ServiceInstance | null> {
+    const key = this.keys.routeKey(query.service, query.key);
+    try {
+      const instanceId = (await this.readKeyScript.run(key, this.routeTtlMs)) as string;
+      this.health.succeeded();
+      if (instanceId === '') return null;
+      const holder = live.find((instance) => instance.id === instanceId && instance.service === query.service);
+      if (!holder) await this.dropKeyScript.run(key, instanceId);
+      return holder ?? null;
+    } catch (error) {
+      this.health.failed(error);
+      this.fallbacks++;
+      // What this gate learned itself still routes while Redis is away.
+      return this.outageRouter.routeKeyNow(query, live);
+    }
+  }
+
+  async learnKey(query: KeyQuery, instanceId: string): Promise<void> {
+    this.outageRouter.learnKeyNow(query, instanceId);
+    try {
+      await this.options.client.set(this.keys.routeKey(query.service, query.key), instanceId, 'PX', this.routeTtlMs);
+      this.health.succeeded();
+    } catch (error) {
+      this.health.failed(error);
+    }
   }
 
   /** The compare-and-set: `expected` is what the caller read ('' = no route). */

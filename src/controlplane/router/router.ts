@@ -12,6 +12,12 @@ export interface RouteQuery {
   accountId: bigint;
 }
 
+/** An object of a keyed module (gate.keyed_modules), e.g. a room: Packet.obj. */
+export interface KeyQuery {
+  service: string;
+  key: bigint;
+}
+
 /** A route an open session of this gate is using. */
 export interface ActiveRoute extends RouteQuery {
   instanceId: string;
@@ -30,6 +36,14 @@ export interface RouterStats {
 
 export interface Router {
   route(query: RouteQuery, live: ServiceInstance[]): Promise<RouteDecision>;
+  /**
+   * The live instance holding object `key`, refreshing its record's TTL;
+   * null when unknown (the caller routes by session). A record naming an
+   * instance not in `live` (dead or ejected) is dropped: the object died with it.
+   */
+  routeKey(query: KeyQuery, live: ServiceInstance[]): Promise<ServiceInstance | null>;
+  /** A keyed module's response from `instanceId` named object `key`: later requests for it go there. */
+  learnKey(query: KeyQuery, instanceId: string): Promise<void>;
   /** Keeps the shared routes of open sessions from expiring (called periodically by the owner). */
   keepAlive(routes: ActiveRoute[]): Promise<void>;
   stats(): RouterStats;

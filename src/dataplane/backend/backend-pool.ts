@@ -1,16 +1,18 @@
 // Everything between a worker's sessions and the game services: which
-// service a module belongs to, asking the control plane for a route, one
+// service a module belongs to, asking the control plane for a route (by
+// session, or by object key for gate.keyed_modules), one
 // tunnel per instance, request deadlines, and failing requests fast with a
 // clear code when an instance is unreachable.
 import { Envelope, EnvelopeKind } from '../../gen/pantheon/roma/v1/tunnel.js';
 import { PacketCode, type Packet } from '../../gen/pantheon/client/v1/packet.js';
 import type { RouteResult, ServiceInstance } from '../../gen/pantheon/gate/v1/ring.js';
 import type { Logger } from '../../common/logger.js';
-import type { GateSession, InflightRequest } from '../session.js';
+import type { GateSession, InflightRequest, SessionRoute } from '../session.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { traceForwarded } from '../request-tracing.js';
 import { RomaTunnel } from './roma-tunnel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { KeyRoutes } from './key-routes.js';
 
 /** Player-role Roma: every module gate.module_services does not name, and the only service that may bind a session to a player. */
 export const ROMA_SERVICE = 'roma';
@@ -24,13 +26,18 @@ export interface BackendSettings {
   backendInflightHighWater: number;
   circuitFailures: number;
   circuitEjectMs: number;
+  /** gate.keyed_modules: modules whose requests with Packet.obj != 0 go to the instance holding that object. */
+  keyedModules: number[];
 }
 
 export interface BackendDeps {
   gateId: string;
   logger: Logger;
   settings: () => BackendSettings;
-  requestRoute(session: GateSession, service: string): void;
+  /** Asks the control plane for the session's instance of `service`, or (key != 0) for the instance holding object `key`. */
+  requestRoute(session: GateSession, service: string, key: bigint): void;
+  /** A keyed module's response named object `key` on `instanceId`: the control plane records it for every gate. */
+  reportKey(service: string, key: bigint, instanceId: string): void;
   sessionByKey(key: string): GateSession | undefined;
   /** Delivers a RESPONSE or PUSH from a backend to its session. */
   deliver(session: GateSession, envelope: Envelope): void;
@@ -57,6 +64,7 @@ export class BackendPool {
   /** Sessions whose reading is paused because their instance is saturated. */
   private readonly pausedByInstance = new Map<string, Set<GateSession>>();
   private readonly circuit: CircuitBreaker;
+  private readonly keyRoutes = new KeyRoutes();
 
   constructor(private readonly deps: BackendDeps) {
     this.circuit = new CircuitBreaker(() => {
@@ -73,8 +81,80 @@ export class BackendPool {
     }
   }
 
-  /** Routes one client packet of a backend module. */
+  /**
+   * Routes one client packet of a backend module: a keyed module's packet
+   * naming an object (obj != 0) goes to the instance holding it when one is
+   * known; everything else by the session's route.
+   */
   forward(session: GateSession, packet: Packet, service: string): void {
+    if (packet.obj !== 0n && this.deps.settings().keyedModules.includes(packet.mod)) {
+      this.forwardByKey(session, packet, service);
+      return;
+    }
+    this.forwardBySession(session, packet, service);
+  }
+
+  /** The control plane answered a RouteRequest with a key: send the waiting packets there, or by session when no instance holds it. */
+  applyKeyRoute(result: RouteResult): void {
+    const id = `${result.service}:${result.key}`;
+    const now = Date.now();
+    const usable = result.instanceId !== '' && this.usable(result.instanceId, now);
+    if (usable) this.keyRoutes.remember(id, result.instanceId, now);
+    for (const session of this.keyRoutes.answered(id)) {
+      if (session.state === 'closed') continue; // left while the control plane answered
+      const packets = session.awaitingRoute.get(id);
+      session.awaitingRoute.delete(id);
+      for (const packet of packets ?? []) {
+        if (usable) this.sendOnRoute(session, packet, this.keyedRouteOf(session, result.service, result.instanceId));
+        else this.forwardBySession(session, packet, result.service);
+      }
+    }
+  }
+
+  private forwardByKey(session: GateSession, packet: Packet, service: string): void {
+    const id = `${service}:${packet.obj}`;
+    const now = Date.now();
+    const holder = this.keyRoutes.holder(id, now, (instanceId) => this.usable(instanceId, now));
+    if (holder) {
+      this.sendOnRoute(session, packet, this.keyedRouteOf(session, service, holder));
+      return;
+    }
+    // Unknown, stale, dead or ejected: ask (the control plane drops a key whose instance is gone).
+    const waiting = session.awaitingRoute.get(id);
+    if (waiting && waiting.length >= this.deps.settings().maxPendingPerSession) {
+      this.deps.metrics.rateLimited('max_pending_per_session');
+      session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
+      return;
+    }
+    if (waiting) waiting.push(packet);
+    else session.awaitingRoute.set(id, [packet]);
+    if (!this.routeWaitSince.has(session)) this.routeWaitSince.set(session, now);
+    if (this.keyRoutes.await(id, session, now, this.deps.settings().routeTimeoutMs)) this.deps.requestRoute(session, service, packet.obj);
+  }
+
+  /** In the registry and not ejected by the circuit breaker. */
+  private usable(instanceId: string, now: number): boolean {
+    return this.instances.has(instanceId) && !this.circuit.isEjected(instanceId, now);
+  }
+
+  /** The session's route to the instance holding a keyed object: its own route when that is the same instance. */
+  private keyedRouteOf(session: GateSession, service: string, instanceId: string): SessionRoute {
+    const own = session.routes.get(service);
+    if (own?.instanceId === instanceId) return own;
+    let route = session.keyedRoutes.get(instanceId);
+    if (!route) session.keyedRoutes.set(instanceId, (route = { instanceId, opened: false }));
+    return route;
+  }
+
+  /** Remembers where a keyed module's response says its object lives, here and (through the control plane) for every gate. */
+  private learnKey(instanceId: string, key: bigint): void {
+    const service = this.instances.get(instanceId)?.service;
+    if (!service) return;
+    this.keyRoutes.remember(`${service}:${key}`, instanceId, Date.now());
+    this.deps.reportKey(service, key, instanceId);
+  }
+
+  private forwardBySession(session: GateSession, packet: Packet, service: string): void {
     let route = session.routes.get(service);
     if (route && this.circuit.isEjected(route.instanceId, Date.now())) {
       // Re-place the session: the control plane no longer routes to an ejected instance.
@@ -86,6 +166,11 @@ export class BackendPool {
       this.awaitRoute(session, packet, service);
       return;
     }
+    this.sendOnRoute(session, packet, route);
+  }
+
+  /** Opens the session on the route's instance if needed, then sends the request. */
+  private sendOnRoute(session: GateSession, packet: Packet, route: SessionRoute): void {
     const tunnel = this.tunnelFor(route.instanceId);
     if (!tunnel) {
       this.deps.metrics.backendFailure(route.instanceId);
@@ -137,7 +222,7 @@ export class BackendPool {
       return;
     }
     session.routes.set(result.service, { instanceId: result.instanceId, opened: false });
-    for (const packet of waiting ?? []) this.forward(session, packet, result.service);
+    for (const packet of waiting ?? []) this.forwardBySession(session, packet, result.service);
   }
 
   /** Called from the bucket sweep: expire requests and route waits that took too long. */
@@ -165,6 +250,7 @@ export class BackendPool {
     this.routeWaitSince.delete(session);
     for (const [index, request] of session.inflight) this.releaseInflight(session, index, request);
     for (const route of session.routes.values()) this.closeRouteTo(session, route.instanceId);
+    for (const route of session.keyedRoutes.values()) this.closeRouteTo(session, route.instanceId);
   }
 
   /** Requests of `session` still waiting for a backend (drain waits for zero). */
@@ -196,7 +282,7 @@ export class BackendPool {
     }
     session.awaitingRoute.set(service, [packet]);
     if (!this.routeWaitSince.has(session)) this.routeWaitSince.set(session, Date.now());
-    this.deps.requestRoute(session, service);
+    this.deps.requestRoute(session, service, 0n);
   }
 
   private tunnelFor(instanceId: string): RomaTunnel | null {
@@ -225,6 +311,7 @@ export class BackendPool {
     if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE) {
       // Roma dropped the session: the next request opens it again.
       for (const route of session.routes.values()) route.opened = false;
+      for (const route of session.keyedRoutes.values()) route.opened = false;
       return;
     }
     if (envelope.kind === EnvelopeKind.ENVELOPE_KIND_RESPONSE) {
@@ -233,6 +320,7 @@ export class BackendPool {
       this.releaseInflight(session, envelope.index, request);
       this.circuit.recordSuccess(instanceId);
       this.deps.metrics.requestAnswered(request.mod, (performance.now() - request.startedAt) / 1000);
+      if (envelope.obj !== 0n && this.deps.settings().keyedModules.includes(envelope.mod)) this.learnKey(instanceId, envelope.obj);
     } else if (envelope.kind !== EnvelopeKind.ENVELOPE_KIND_PUSH) {
       return;
     }
@@ -265,6 +353,8 @@ export class BackendPool {
     this.tunnelSessions.delete(id);
     for (const session of sessions ?? []) {
       for (const route of session.routes.values()) if (route.instanceId === id) route.opened = false;
+      const keyed = session.keyedRoutes.get(id);
+      if (keyed) keyed.opened = false;
       for (const [index, request] of session.inflight) {
         if (request.instanceId !== id) continue;
         this.deps.metrics.error('service_unavailable');

@@ -44,8 +44,18 @@ export interface HandlerContext {
   readonly logger: Logger;
 }
 
+/**
+ * A response that sets its own Packet.obj (a bare Uint8Array echoes the
+ * request's obj): e.g. the Room module names the room a player entered, so
+ * gates learn which instance holds it (gate.keyed_modules).
+ */
+export interface ObjResponse {
+  readonly data: Uint8Array;
+  readonly obj: bigint;
+}
+
 /** Returns the response data; throw RequestRejected to answer with a PacketCode instead. */
-export type Handler = (request: ModuleRequest, ctx: HandlerContext) => Promise<Uint8Array> | Uint8Array;
+export type Handler = (request: ModuleRequest, ctx: HandlerContext) => Promise<Uint8Array | ObjResponse> | Uint8Array | ObjResponse;
 
 export interface RomaModule {
   /** The Packet.mod clients use: 2 = Echo, game modules from 100. 1 (System) belongs to the gate. */

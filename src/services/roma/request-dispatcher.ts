@@ -6,7 +6,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { PacketCode } from '../../gen/pantheon/client/v1/packet.js';
 import type { Envelope } from '../../gen/pantheon/roma/v1/tunnel.js';
-import { RequestRejected, type Handler, type HandlerContext, type PushMessage, type RomaModule, type SessionInfo } from './module-api.js';
+import { RequestRejected, type Handler, type HandlerContext, type ObjResponse, type PushMessage, type RomaModule, type SessionInfo } from './module-api.js';
 import type { ModuleRegistry } from './module-registry.js';
 import type { SessionDirectory } from './session-directory.js';
 import type { RequestObserver } from './roma-metrics.js';
@@ -17,6 +17,8 @@ export type PacketRequest = Pick<Envelope, 'mod' | 'seq' | 'obj' | 'index' | 'da
 export interface Answer {
   code: PacketCode;
   data?: Uint8Array;
+  /** The response's Packet.obj when the handler set one; otherwise the request's. */
+  obj?: bigint;
 }
 
 export class RequestDispatcher {
@@ -44,11 +46,10 @@ export class RequestDispatcher {
   private async run(module: RomaModule, handler: Handler, session: SessionInfo, request: PacketRequest): Promise<Answer> {
     const context = this.contextFor(session, module.id, module.name);
     try {
-      const data: unknown = await handler({ session, data: request.data, obj: request.obj, dataVersion: request.dataVersion }, context);
-      if (!(data instanceof Uint8Array)) {
-        throw new TypeError(`handler returned ${describe(data)}; a handler must return (or resolve to) a Uint8Array`);
-      }
-      return { code: PacketCode.PACKET_CODE_OK, data };
+      const returned: unknown = await handler({ session, data: request.data, obj: request.obj, dataVersion: request.dataVersion }, context);
+      if (returned instanceof Uint8Array) return { code: PacketCode.PACKET_CODE_OK, data: returned };
+      if (isObjResponse(returned)) return { code: PacketCode.PACKET_CODE_OK, data: returned.data, obj: returned.obj };
+      throw new TypeError(`handler returned ${describe(returned)}; a handler must return (or resolve to) a Uint8Array or { data: Uint8Array, obj: bigint }`);
     } catch (error) {
       return this.failure(error, session, module.name, request);
     }
@@ -86,6 +87,10 @@ export class RequestDispatcher {
       },
     };
   }
+}
+
+function isObjResponse(value: unknown): value is ObjResponse {
+  return typeof value === 'object' && value !== null && (value as ObjResponse).data instanceof Uint8Array && typeof (value as ObjResponse).obj === 'bigint';
 }
 
 function isInt32(value: number): boolean {

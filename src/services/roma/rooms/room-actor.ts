@@ -30,7 +30,7 @@ export class RoomActor {
         return await operation(this.room);
       } catch (error) {
         if (error instanceof RequestRejected) throw error;
-        this.logger.error({ event: 'room_operation_failed', room: this.room.id, err: error }, `room ${this.room.id}: operation failed, the room stays open: ${errorMessage(error)}`);
+        this.logger.error({ event: 'room_operation_failed', room: String(this.room.id), err: error }, `room ${this.room.id}: operation failed, the room stays open: ${errorMessage(error)}`);
         // Already logged here with the room id; the dispatcher answers the code without a second error line.
         throw new RequestRejected(PacketCode.PACKET_CODE_INTERNAL, `room ${this.room.id}: ${errorMessage(error)}`);
       }

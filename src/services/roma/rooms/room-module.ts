@@ -24,7 +24,7 @@ import {
   StartRoomRequest,
   StartRoomResponse,
 } from '../../../gen/pantheon/game/v1/room.js';
-import { defineModule, RequestRejected, type ModuleRequest, type RomaModule } from '../module-api.js';
+import { defineModule, RequestRejected, type ModuleRequest, type ObjResponse, type RomaModule } from '../module-api.js';
 import type { MemberSession } from './room.js';
 import type { RoomAnswer, RoomService } from './room-service.js';
 
@@ -51,14 +51,31 @@ function decode<T>(codec: Codec<T>, data: Uint8Array): T {
   }
 }
 
-/** One handler: decode, require a bound player, run, encode; `notInGame` is the response for an unbound session. */
-function handler<Req, Res>(requestCodec: Codec<Req>, responseCodec: Encoder<Res>, notInGame: Res, run: (member: MemberSession, request: Req) => Promise<Res> | Res) {
-  return async (request: ModuleRequest): Promise<Uint8Array> => {
+/**
+ * One handler: decode, require a bound player, run, encode; `notInGame` is
+ * the response for an unbound session. The response's obj is the room id
+ * only when `entered` names the room the player just created or joined (the
+ * gate then records which instance holds it); otherwise 0, so a request
+ * answered by an instance that does not hold the room never teaches a gate
+ * a wrong route.
+ */
+function handler<Req, Res>(
+  requestCodec: Codec<Req>,
+  responseCodec: Encoder<Res>,
+  notInGame: Res,
+  run: (member: MemberSession, request: Req) => Promise<Res> | Res,
+  entered: (response: Res) => bigint = () => 0n,
+) {
+  return async (request: ModuleRequest): Promise<ObjResponse> => {
     const decoded = decode(requestCodec, request.data);
     const member = memberOf(request);
-    return responseCodec.encode(member ? await run(member, decoded) : notInGame).finish();
+    const response = member ? await run(member, decoded) : notInGame;
+    return { data: responseCodec.encode(response).finish(), obj: member ? entered(response) : 0n };
   };
 }
+
+/** The room id of a successful create or join, else 0. */
+const enteredRoom = (response: { result: number; room?: { roomId: bigint } }): bigint => (response.result === RoomResult.ROOM_RESULT_OK && response.room ? response.room.roomId : 0n);
 
 const NOT_IN_GAME = RoomResult.ROOM_RESULT_NOT_IN_GAME;
 
@@ -71,10 +88,14 @@ export function roomModule(rooms: RoomService): RomaModule {
     id: RoomModule.ROOM_MODULE_ID,
     name: 'room',
     handlers: {
-      [RoomSeq.ROOM_SEQ_CREATE]: handler(CreateRoomRequest, CreateRoomResponse, { result: NOT_IN_GAME, room: undefined }, (member, request) => withRoom(rooms.create(member, request))),
+      [RoomSeq.ROOM_SEQ_CREATE]: handler(CreateRoomRequest, CreateRoomResponse, { result: NOT_IN_GAME, room: undefined }, (member, request) => withRoom(rooms.create(member, request)), enteredRoom),
       [RoomSeq.ROOM_SEQ_LIST]: handler(ListRoomsRequest, ListRoomsResponse, { result: NOT_IN_GAME, rooms: [], total: 0, nextOffset: 0 }, (_member, request) => rooms.list(request)),
-      [RoomSeq.ROOM_SEQ_JOIN]: handler(JoinRoomRequest, JoinRoomResponse, { result: NOT_IN_GAME, room: undefined }, async (member, request) =>
-        withRoom(await rooms.join(member, request.roomId, request.password)),
+      [RoomSeq.ROOM_SEQ_JOIN]: handler(
+        JoinRoomRequest,
+        JoinRoomResponse,
+        { result: NOT_IN_GAME, room: undefined },
+        async (member, request) => withRoom(await rooms.join(member, request.roomId, request.password)),
+        enteredRoom,
       ),
       [RoomSeq.ROOM_SEQ_LEAVE]: handler(LeaveRoomRequest, LeaveRoomResponse, { result: NOT_IN_GAME }, async (member) => resultOnly(await rooms.leave(member))),
       [RoomSeq.ROOM_SEQ_KICK]: handler(KickMemberRequest, KickMemberResponse, { result: NOT_IN_GAME }, async (member, request) => resultOnly(await rooms.kick(member, request.playerId))),

@@ -24,9 +24,25 @@ export const MAX_RELAY_BYTES = 4096;
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
 
+/**
+ * Room ids are int64 and unique across room instances without any shared
+ * counter: the top bits are the instance's ordinal (roma.room_ordinal, unique
+ * per room instance), the low 40 bits this instance's own counter. Two
+ * instances can never issue the same id, and an id names the instance that
+ * holds it (gates route Packet.obj = room id there; see gate.keyed_modules).
+ */
+export const ROOM_COUNTER_BITS = 40n;
+/** Ordinals fit the 23 bits left under the int64 sign bit. */
+export const MAX_ROOM_ORDINAL = 2 ** 23 - 1;
+
+/** The ordinal of the instance that created `roomId`. */
+export function roomOrdinalOf(roomId: bigint): number {
+  return Number(roomId >> ROOM_COUNTER_BITS);
+}
+
 export interface RoomServiceDeps {
-  /** This instance's id: room ids start with it, so a room asked of the wrong instance is recognised. */
-  instanceId: string;
+  /** This instance's ordinal (1..MAX_ROOM_ORDINAL): room ids carry it, so a room asked of the wrong instance is recognised. */
+  ordinal: number;
   gameData(): GameData;
   /** Delivers a Room push to a session held by this instance; false if it is gone. */
   push(sessionId: Uint8Array, seq: RoomSeq, data: Uint8Array): boolean;
@@ -37,18 +53,20 @@ export interface RoomServiceDeps {
 export type RoomAnswer = { result: RoomResult; room?: RoomInfo };
 
 export class RoomService {
-  private readonly rooms = new Map<string, RoomActor>();
+  private readonly rooms = new Map<bigint, RoomActor>();
   private readonly roomOfPlayer = new Map<bigint, RoomActor>();
   /** Session hex -> the member it speaks for: a session that re-entered the game as another player still ends its old membership. */
   private readonly memberOfSession = new Map<string, bigint>();
   private readonly now: () => number;
-  private readonly idPrefix: string;
-  private nextRoom = 1;
+  private readonly idBase: bigint;
+  private nextRoom = 1n;
 
   constructor(private readonly deps: RoomServiceDeps) {
+    if (!Number.isInteger(deps.ordinal) || deps.ordinal < 1 || deps.ordinal > MAX_ROOM_ORDINAL) {
+      throw new RangeError(`room instance ordinal must be an integer within 1..${MAX_ROOM_ORDINAL}, got ${deps.ordinal}`);
+    }
     this.now = deps.now ?? Date.now;
-    // The start time keeps ids of a restarted instance from naming an older room.
-    this.idPrefix = `${deps.instanceId}/${this.now().toString(36)}-`;
+    this.idBase = BigInt(deps.ordinal) << ROOM_COUNTER_BITS;
   }
 
   get roomCount(): number {
@@ -56,7 +74,7 @@ export class RoomService {
   }
 
   /** The room's actor, for operations that must run in its mailbox (tests, admin). */
-  actor(roomId: string): RoomActor | undefined {
+  actor(roomId: bigint): RoomActor | undefined {
     return this.rooms.get(roomId);
   }
 
@@ -65,12 +83,12 @@ export class RoomService {
     if (!mode) return { result: RoomResult.ROOM_RESULT_MODE_UNKNOWN };
     if (request.capacity < mode.min_players || request.capacity > mode.max_players) return { result: RoomResult.ROOM_RESULT_CAPACITY_OUT_OF_RANGE };
     if (this.roomOfPlayer.has(member.playerId)) return { result: RoomResult.ROOM_RESULT_ALREADY_IN_ROOM };
-    const room = new Room(`${this.idPrefix}${this.nextRoom++}`, mode, request.capacity, request.password, this.now(), member);
+    const room = new Room(this.idBase | this.nextRoom++, mode, request.capacity, request.password, this.now(), member);
     const actor = new RoomActor(room, this.deps.logger);
     this.rooms.set(room.id, actor);
     this.roomOfPlayer.set(member.playerId, actor);
     this.memberOfSession.set(member.sessionHex, member.playerId);
-    this.deps.logger.debug({ event: 'room_created', room: room.id, mode: mode.id, owner: String(member.playerId) }, 'room created');
+    this.deps.logger.debug({ event: 'room_created', room: String(room.id), mode: mode.id, owner: String(member.playerId) }, 'room created');
     return { result: RoomResult.ROOM_RESULT_OK, room: room.info() };
   }
 
@@ -85,8 +103,9 @@ export class RoomService {
     return { result: RoomResult.ROOM_RESULT_OK, rooms: page.map((room) => room.info()), total: matching.length, nextOffset: end < matching.length ? end : 0 };
   }
 
-  async join(member: MemberSession, roomId: string, password: string): Promise<RoomAnswer> {
-    if (!roomId.startsWith(`${this.deps.instanceId}/`) && roomId.includes('/')) return { result: RoomResult.ROOM_RESULT_ROOM_ON_OTHER_INSTANCE };
+  async join(member: MemberSession, roomId: bigint, password: string): Promise<RoomAnswer> {
+    const ordinal = roomOrdinalOf(roomId);
+    if (ordinal !== 0 && ordinal !== this.deps.ordinal) return { result: RoomResult.ROOM_RESULT_ROOM_ON_OTHER_INSTANCE };
     const actor = this.rooms.get(roomId);
     if (!actor) return { result: RoomResult.ROOM_RESULT_ROOM_NOT_FOUND };
     return actor.run((room) => {
@@ -132,7 +151,7 @@ export class RoomService {
     return this.inOwnRoom(member, (room) => {
       const result = room.start(member.playerId);
       if (result !== RoomResult.ROOM_RESULT_OK) return { result };
-      this.deps.logger.debug({ event: 'room_started', room: room.id, members: room.members.length }, 'room started');
+      this.deps.logger.debug({ event: 'room_started', room: String(room.id), members: room.members.length }, 'room started');
       this.tell(room, RoomEventKind.ROOM_EVENT_KIND_STARTED, member.playerId);
       return { result, room: room.info() };
     });
@@ -199,7 +218,7 @@ export class RoomService {
     if (removal.empty) {
       actor.closed = true;
       this.rooms.delete(room.id);
-      this.deps.logger.debug({ event: 'room_closed', room: room.id }, 'last member left; room closed');
+      this.deps.logger.debug({ event: 'room_closed', room: String(room.id) }, 'last member left; room closed');
     }
   }
 

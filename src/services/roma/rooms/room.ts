@@ -38,7 +38,7 @@ export class Room {
   state: RoomState = RoomState.ROOM_STATE_WAITING;
 
   constructor(
-    readonly id: string,
+    readonly id: bigint,
     readonly mode: RoomMode,
     readonly capacity: number,
     /** '' = public. */

@@ -27,11 +27,11 @@ function blankEnvelope(kind: EnvelopeKind, sessionId: Uint8Array): Envelope {
 }
 
 /** The answer to `request`: same session, index, mod, seq and obj. */
-export function responseEnvelope(request: Envelope, code: PacketCode, data: Uint8Array = EMPTY_BYTES): Envelope {
+export function responseEnvelope(request: Envelope, code: PacketCode, data: Uint8Array = EMPTY_BYTES, obj: bigint = request.obj): Envelope {
   const response = blankEnvelope(EnvelopeKind.ENVELOPE_KIND_RESPONSE, request.sessionId);
   response.mod = request.mod;
   response.seq = request.seq;
-  response.obj = request.obj;
+  response.obj = obj;
   response.index = request.index;
   response.code = code;
   response.data = data;

@@ -138,7 +138,7 @@ export class TunnelConnection implements SessionOwner {
     session.queue
       .run(async () => {
         const answer = await this.deps.dispatcher.answer(session.info, envelope);
-        if (!session.closed) this.send(responseEnvelope(envelope, answer.code, answer.data));
+        if (!session.closed) this.send(responseEnvelope(envelope, answer.code, answer.data, answer.obj));
         if (span) tracer!.finish(span, answer.code);
       })
       .catch((error: unknown) => {

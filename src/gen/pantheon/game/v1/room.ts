@@ -15,7 +15,11 @@ export const protobufFileName = "pantheon/game/v1/room.proto";
  * Module 110, Room: matchmaking rooms served by room-role Roma instances.
  * Every request needs a session that entered the game (Character.EnterGame);
  * the member is the bound player, never an id the client sends. A player is
- * in at most one room, so Leave, Kick, Ready, Start and Relay name no room.
+ * in at most one room, so Leave, Kick, Ready, Start and Relay name no room in
+ * their data; with several room instances the client puts the room id in
+ * Packet.obj of Join and of every request made inside the room, so gates
+ * route it to the instance holding the room (gate.keyed_modules). Create and
+ * List send obj = 0: they go to the session's own room instance.
  */
 export enum RoomModule {
   ROOM_MODULE_UNSPECIFIED = 0,
@@ -53,11 +57,11 @@ export function roomModuleToJSON(object: RoomModule): string {
 
 export enum RoomSeq {
   ROOM_SEQ_UNSPECIFIED = 0,
-  /** ROOM_SEQ_CREATE - CreateRoomRequest -> CreateRoomResponse (the creator joins and owns it) */
+  /** ROOM_SEQ_CREATE - CreateRoomRequest -> CreateRoomResponse (the creator joins and owns it; response obj = room id) */
   ROOM_SEQ_CREATE = 1,
   /** ROOM_SEQ_LIST - ListRoomsRequest -> ListRoomsResponse (public rooms of this instance) */
   ROOM_SEQ_LIST = 2,
-  /** ROOM_SEQ_JOIN - JoinRoomRequest -> JoinRoomResponse */
+  /** ROOM_SEQ_JOIN - JoinRoomRequest -> JoinRoomResponse (response obj = room id when joined) */
   ROOM_SEQ_JOIN = 3,
   /** ROOM_SEQ_LEAVE - LeaveRoomRequest -> LeaveRoomResponse */
   ROOM_SEQ_LEAVE = 4,
@@ -402,8 +406,8 @@ export interface RoomMember {
 }
 
 export interface RoomInfo {
-  /** "<room instance id>/<n>" */
-  roomId: string;
+  /** unique across room instances: (instance ordinal << 40) | counter */
+  roomId: bigint;
   mode: string;
   capacity: number;
   /** joining needs the password */
@@ -446,7 +450,7 @@ export interface ListRoomsResponse {
 }
 
 export interface JoinRoomRequest {
-  roomId: string;
+  roomId: bigint;
   password: string;
 }
 
@@ -507,7 +511,7 @@ export interface RoomEvent {
 
 /** Pushed (seq ROOM_SEQ_RELAYED) to the members a relay reaches. */
 export interface RelayedMessage {
-  roomId: string;
+  roomId: bigint;
   fromPlayerId: bigint;
   data: Uint8Array;
 }
@@ -630,13 +634,16 @@ export const RoomMember: MessageFns<RoomMember> = {
 };
 
 function createBaseRoomInfo(): RoomInfo {
-  return { roomId: "", mode: "", capacity: 0, private: false, ownerId: 0n, members: [], state: 0 };
+  return { roomId: 0n, mode: "", capacity: 0, private: false, ownerId: 0n, members: [], state: 0 };
 }
 
 export const RoomInfo: MessageFns<RoomInfo> = {
   encode(message: RoomInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.roomId !== "") {
-      writer.uint32(10).string(message.roomId);
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
     }
     if (message.mode !== "") {
       writer.uint32(18).string(message.mode);
@@ -676,11 +683,11 @@ export const RoomInfo: MessageFns<RoomInfo> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.roomId = reader.string();
+            message.roomId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -745,11 +752,7 @@ export const RoomInfo: MessageFns<RoomInfo> = {
 
   fromJSON(object: any): RoomInfo {
     return {
-      roomId: isSet(object.roomId)
-        ? globalThis.String(object.roomId)
-        : isSet(object.room_id)
-        ? globalThis.String(object.room_id)
-        : "",
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
       mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
       private: isSet(object.private) ? globalThis.Boolean(object.private) : false,
@@ -761,8 +764,8 @@ export const RoomInfo: MessageFns<RoomInfo> = {
 
   toJSON(message: RoomInfo): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
-      obj.roomId = message.roomId;
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
     }
     if (message.mode !== "") {
       obj.mode = message.mode;
@@ -790,7 +793,7 @@ export const RoomInfo: MessageFns<RoomInfo> = {
   },
   fromPartial<I extends Exact<DeepPartial<RoomInfo>, I>>(object: I): RoomInfo {
     const message = createBaseRoomInfo();
-    message.roomId = object.roomId ?? "";
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
     message.mode = object.mode ?? "";
     message.capacity = object.capacity ?? 0;
     message.private = object.private ?? false;
@@ -1230,13 +1233,16 @@ export const ListRoomsResponse: MessageFns<ListRoomsResponse> = {
 };
 
 function createBaseJoinRoomRequest(): JoinRoomRequest {
-  return { roomId: "", password: "" };
+  return { roomId: 0n, password: "" };
 }
 
 export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
   encode(message: JoinRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.roomId !== "") {
-      writer.uint32(10).string(message.roomId);
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
     }
     if (message.password !== "") {
       writer.uint32(18).string(message.password);
@@ -1258,11 +1264,11 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.roomId = reader.string();
+            message.roomId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -1287,19 +1293,15 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
 
   fromJSON(object: any): JoinRoomRequest {
     return {
-      roomId: isSet(object.roomId)
-        ? globalThis.String(object.roomId)
-        : isSet(object.room_id)
-        ? globalThis.String(object.room_id)
-        : "",
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
       password: isSet(object.password) ? globalThis.String(object.password) : "",
     };
   },
 
   toJSON(message: JoinRoomRequest): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
-      obj.roomId = message.roomId;
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
     }
     if (message.password !== "") {
       obj.password = message.password;
@@ -1312,7 +1314,7 @@ export const JoinRoomRequest: MessageFns<JoinRoomRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<JoinRoomRequest>, I>>(object: I): JoinRoomRequest {
     const message = createBaseJoinRoomRequest();
-    message.roomId = object.roomId ?? "";
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
     message.password = object.password ?? "";
     return message;
   },
@@ -2219,13 +2221,16 @@ export const RoomEvent: MessageFns<RoomEvent> = {
 };
 
 function createBaseRelayedMessage(): RelayedMessage {
-  return { roomId: "", fromPlayerId: 0n, data: new Uint8Array(0) };
+  return { roomId: 0n, fromPlayerId: 0n, data: new Uint8Array(0) };
 }
 
 export const RelayedMessage: MessageFns<RelayedMessage> = {
   encode(message: RelayedMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.roomId !== "") {
-      writer.uint32(10).string(message.roomId);
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
     }
     if (message.fromPlayerId !== 0n) {
       if (BigInt.asIntN(64, message.fromPlayerId) !== message.fromPlayerId) {
@@ -2253,11 +2258,11 @@ export const RelayedMessage: MessageFns<RelayedMessage> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.roomId = reader.string();
+            message.roomId = reader.int64() as bigint;
             continue;
           }
           case 2: {
@@ -2290,11 +2295,7 @@ export const RelayedMessage: MessageFns<RelayedMessage> = {
 
   fromJSON(object: any): RelayedMessage {
     return {
-      roomId: isSet(object.roomId)
-        ? globalThis.String(object.roomId)
-        : isSet(object.room_id)
-        ? globalThis.String(object.room_id)
-        : "",
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
       fromPlayerId: isSet(object.fromPlayerId)
         ? BigInt(object.fromPlayerId)
         : isSet(object.from_player_id)
@@ -2306,8 +2307,8 @@ export const RelayedMessage: MessageFns<RelayedMessage> = {
 
   toJSON(message: RelayedMessage): unknown {
     const obj: any = {};
-    if (message.roomId !== "") {
-      obj.roomId = message.roomId;
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
     }
     if (message.fromPlayerId !== 0n) {
       obj.fromPlayerId = message.fromPlayerId.toString();
@@ -2323,7 +2324,7 @@ export const RelayedMessage: MessageFns<RelayedMessage> = {
   },
   fromPartial<I extends Exact<DeepPartial<RelayedMessage>, I>>(object: I): RelayedMessage {
     const message = createBaseRelayedMessage();
-    message.roomId = object.roomId ?? "";
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
     message.fromPlayerId = (object.fromPlayerId !== undefined && object.fromPlayerId !== null)
       ? BigInt(object.fromPlayerId)
       : 0n;

@@ -68,6 +68,11 @@ export interface RouteResult {
   /** empty when no instance could be chosen */
   instanceId: string;
   error: string;
+  /**
+   * The RouteRequest's key; with a key, an empty instance_id and no error
+   * mean "no instance holds it": route by the session instead.
+   */
+  key: bigint;
 }
 
 /** Settings a worker applies without restarting (see docs/architecture.md). */
@@ -94,6 +99,8 @@ export interface RuntimeSettings {
   circuitEjectMs: number;
   /** gate.module_services: module id -> service name; a module not listed goes to "roma". */
   moduleServices: { [key: number]: string };
+  /** gate.keyed_modules: modules whose requests with Packet.obj != 0 are routed by (service, obj). */
+  keyedModules: number[];
 }
 
 export interface RuntimeSettings_ModuleServicesEntry {
@@ -144,7 +151,18 @@ export interface WorkerMessage {
     | { $case: "tokenClaim"; value: TokenClaim }
     | { $case: "ejected"; value: InstanceEjected }
     | { $case: "drained"; value: WorkerDrained }
+    | { $case: "keyLearned"; value: RouteKeyLearned }
     | undefined;
+}
+
+/**
+ * A keyed module's response named an object (Packet.obj) held by an
+ * instance: later requests for it, through any gate, go there.
+ */
+export interface RouteKeyLearned {
+  service: string;
+  key: bigint;
+  instanceId: string;
 }
 
 /**
@@ -199,6 +217,8 @@ export interface RouteRequest {
   service: string;
   color: string;
   accountId: bigint;
+  /** != 0: route by this object key (a keyed module's Packet.obj), not by the account. */
+  key: bigint;
 }
 
 /** Monotonic totals since the worker started, plus current gauges. */
@@ -876,7 +896,7 @@ export const RegistrySnapshot: MessageFns<RegistrySnapshot> = {
 };
 
 function createBaseRouteResult(): RouteResult {
-  return { sessionId: new Uint8Array(0), service: "", instanceId: "", error: "" };
+  return { sessionId: new Uint8Array(0), service: "", instanceId: "", error: "", key: 0n };
 }
 
 export const RouteResult: MessageFns<RouteResult> = {
@@ -892,6 +912,12 @@ export const RouteResult: MessageFns<RouteResult> = {
     }
     if (message.error !== "") {
       writer.uint32(34).string(message.error);
+    }
+    if (message.key !== 0n) {
+      if (BigInt.asIntN(64, message.key) !== message.key) {
+        throw new globalThis.Error("value provided for field message.key of type int64 too large");
+      }
+      writer.uint32(40).int64(message.key);
     }
     return writer;
   },
@@ -941,6 +967,14 @@ export const RouteResult: MessageFns<RouteResult> = {
             message.error = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.key = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -967,6 +1001,7 @@ export const RouteResult: MessageFns<RouteResult> = {
         ? globalThis.String(object.instance_id)
         : "",
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      key: isSet(object.key) ? BigInt(object.key) : 0n,
     };
   },
 
@@ -984,6 +1019,9 @@ export const RouteResult: MessageFns<RouteResult> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.key !== 0n) {
+      obj.key = message.key.toString();
+    }
     return obj;
   },
 
@@ -996,6 +1034,7 @@ export const RouteResult: MessageFns<RouteResult> = {
     message.service = object.service ?? "";
     message.instanceId = object.instanceId ?? "";
     message.error = object.error ?? "";
+    message.key = (object.key !== undefined && object.key !== null) ? BigInt(object.key) : 0n;
     return message;
   },
 };
@@ -1022,6 +1061,7 @@ function createBaseRuntimeSettings(): RuntimeSettings {
     circuitFailures: 0,
     circuitEjectMs: 0,
     moduleServices: {},
+    keyedModules: [],
   };
 }
 
@@ -1087,6 +1127,13 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
     globalThis.Object.entries(message.moduleServices).forEach(([key, value]: [string, string]) => {
       RuntimeSettings_ModuleServicesEntry.encode({ key: key as any, value }, writer.uint32(162).fork()).join();
     });
+    if (message.keyedModules.length !== 0) {
+      writer.uint32(170).fork();
+      for (const v of message.keyedModules) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
     return writer;
   },
 
@@ -1266,6 +1313,24 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
             }
             continue;
           }
+          case 21: {
+            if (tag === 168) {
+              message.keyedModules.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 170) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.keyedModules.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1402,6 +1467,11 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
           {},
         )
         : {},
+      keyedModules: globalThis.Array.isArray(object?.keyedModules)
+        ? object.keyedModules.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.keyed_modules)
+        ? object.keyed_modules.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -1473,6 +1543,9 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
         });
       }
     }
+    if (message.keyedModules?.length) {
+      obj.keyedModules = message.keyedModules.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -1509,6 +1582,7 @@ export const RuntimeSettings: MessageFns<RuntimeSettings> = {
       },
       {},
     );
+    message.keyedModules = object.keyedModules?.map((e) => e) || [];
     return message;
   },
 };
@@ -2000,6 +2074,9 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       case "drained":
         WorkerDrained.encode(message.body.value, writer.uint32(66).fork()).join();
         break;
+      case "keyLearned":
+        RouteKeyLearned.encode(message.body.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2081,6 +2158,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
             message.body = { $case: "drained", value: WorkerDrained.decode(reader, reader.uint32()) };
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.body = { $case: "keyLearned", value: RouteKeyLearned.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2115,6 +2200,10 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         ? { $case: "ejected", value: InstanceEjected.fromJSON(object.ejected) }
         : isSet(object.drained)
         ? { $case: "drained", value: WorkerDrained.fromJSON(object.drained) }
+        : isSet(object.keyLearned)
+        ? { $case: "keyLearned", value: RouteKeyLearned.fromJSON(object.keyLearned) }
+        : isSet(object.key_learned)
+        ? { $case: "keyLearned", value: RouteKeyLearned.fromJSON(object.key_learned) }
         : undefined,
     };
   },
@@ -2137,6 +2226,8 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
       obj.ejected = InstanceEjected.toJSON(message.body.value);
     } else if (message.body?.$case === "drained") {
       obj.drained = WorkerDrained.toJSON(message.body.value);
+    } else if (message.body?.$case === "keyLearned") {
+      obj.keyLearned = RouteKeyLearned.toJSON(message.body.value);
     }
     return obj;
   },
@@ -2195,7 +2286,121 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
         }
         break;
       }
+      case "keyLearned": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "keyLearned", value: RouteKeyLearned.fromPartial(object.body.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseRouteKeyLearned(): RouteKeyLearned {
+  return { service: "", key: 0n, instanceId: "" };
+}
+
+export const RouteKeyLearned: MessageFns<RouteKeyLearned> = {
+  encode(message: RouteKeyLearned, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    if (message.key !== 0n) {
+      if (BigInt.asIntN(64, message.key) !== message.key) {
+        throw new globalThis.Error("value provided for field message.key of type int64 too large");
+      }
+      writer.uint32(16).int64(message.key);
+    }
+    if (message.instanceId !== "") {
+      writer.uint32(26).string(message.instanceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteKeyLearned {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRouteKeyLearned();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.key = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RouteKeyLearned {
+    return {
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      key: isSet(object.key) ? BigInt(object.key) : 0n,
+      instanceId: isSet(object.instanceId)
+        ? globalThis.String(object.instanceId)
+        : isSet(object.instance_id)
+        ? globalThis.String(object.instance_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RouteKeyLearned): unknown {
+    const obj: any = {};
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.key !== 0n) {
+      obj.key = message.key.toString();
+    }
+    if (message.instanceId !== "") {
+      obj.instanceId = message.instanceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RouteKeyLearned>, I>>(base?: I): RouteKeyLearned {
+    return RouteKeyLearned.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteKeyLearned>, I>>(object: I): RouteKeyLearned {
+    const message = createBaseRouteKeyLearned();
+    message.service = object.service ?? "";
+    message.key = (object.key !== undefined && object.key !== null) ? BigInt(object.key) : 0n;
+    message.instanceId = object.instanceId ?? "";
     return message;
   },
 };
@@ -2859,7 +3064,7 @@ export const SessionClosed: MessageFns<SessionClosed> = {
 };
 
 function createBaseRouteRequest(): RouteRequest {
-  return { sessionId: new Uint8Array(0), service: "", color: "", accountId: 0n };
+  return { sessionId: new Uint8Array(0), service: "", color: "", accountId: 0n, key: 0n };
 }
 
 export const RouteRequest: MessageFns<RouteRequest> = {
@@ -2878,6 +3083,12 @@ export const RouteRequest: MessageFns<RouteRequest> = {
         throw new globalThis.Error("value provided for field message.accountId of type int64 too large");
       }
       writer.uint32(32).int64(message.accountId);
+    }
+    if (message.key !== 0n) {
+      if (BigInt.asIntN(64, message.key) !== message.key) {
+        throw new globalThis.Error("value provided for field message.key of type int64 too large");
+      }
+      writer.uint32(40).int64(message.key);
     }
     return writer;
   },
@@ -2927,6 +3138,14 @@ export const RouteRequest: MessageFns<RouteRequest> = {
             message.accountId = reader.int64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.key = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2953,6 +3172,7 @@ export const RouteRequest: MessageFns<RouteRequest> = {
         : isSet(object.account_id)
         ? BigInt(object.account_id)
         : 0n,
+      key: isSet(object.key) ? BigInt(object.key) : 0n,
     };
   },
 
@@ -2970,6 +3190,9 @@ export const RouteRequest: MessageFns<RouteRequest> = {
     if (message.accountId !== 0n) {
       obj.accountId = message.accountId.toString();
     }
+    if (message.key !== 0n) {
+      obj.key = message.key.toString();
+    }
     return obj;
   },
 
@@ -2982,6 +3205,7 @@ export const RouteRequest: MessageFns<RouteRequest> = {
     message.service = object.service ?? "";
     message.color = object.color ?? "";
     message.accountId = (object.accountId !== undefined && object.accountId !== null) ? BigInt(object.accountId) : 0n;
+    message.key = (object.key !== undefined && object.key !== null) ? BigInt(object.key) : 0n;
     return message;
   },
 };
