@@ -12,6 +12,7 @@ import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { traceForwarded } from '../request-tracing.js';
 import { RomaTunnel } from './roma-tunnel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { InflightGauge } from './inflight-gauge.js';
 import { KeyRoutes } from './key-routes.js';
 
 /** Player-role Roma: every module gate.module_services does not name, and the only service that may bind a session to a player. */
@@ -59,14 +60,12 @@ export class BackendPool {
   private readonly cooldowns = new Map<string, Cooldown>();
   /** When each session started waiting for a route, per service. */
   private readonly routeWaitSince = new Map<GateSession, number>();
-  /** Requests sent to each instance and not yet answered. */
-  private readonly inflightByInstance = new Map<string, number>();
-  /** Sessions whose reading is paused because their instance is saturated. */
-  private readonly pausedByInstance = new Map<string, Set<GateSession>>();
+  private readonly inflight: InflightGauge;
   private readonly circuit: CircuitBreaker;
   private readonly keyRoutes = new KeyRoutes();
 
   constructor(private readonly deps: BackendDeps) {
+    this.inflight = new InflightGauge(() => deps.settings().backendInflightHighWater);
     this.circuit = new CircuitBreaker(() => {
       const settings = deps.settings();
       return { consecutiveFailures: settings.circuitFailures, ejectMs: settings.circuitEjectMs };
@@ -205,7 +204,7 @@ export class BackendPool {
       instanceId: route.instanceId,
       startedAt: performance.now(),
     });
-    this.countInflight(route.instanceId, 1, session);
+    this.inflight.count(route.instanceId, 1, session);
   }
 
   /** The control plane answered a RouteRequest. */
@@ -379,7 +378,7 @@ export class BackendPool {
 
   private releaseInflight(session: GateSession, index: number, request: InflightRequest): void {
     session.inflight.delete(index);
-    this.countInflight(request.instanceId, -1, session);
+    this.inflight.count(request.instanceId, -1, session);
   }
 
   private recordFailure(instanceId: string, now: number, reason: string): void {
@@ -389,33 +388,8 @@ export class BackendPool {
     this.deps.reportEjection(instanceId, ejectedUntil, reason);
   }
 
-  /**
-   * Inbound backpressure: past the high-water mark of requests in flight to
-   * one instance, the sessions sending to it stop being read (the kernel
-   * buffers, then TCP flow control pushes back on the clients); below half
-   * of it they are read again. Nothing is buffered without limit here.
-   */
-  private countInflight(instanceId: string, delta: number, session: GateSession): void {
-    const count = (this.inflightByInstance.get(instanceId) ?? 0) + delta;
-    this.inflightByInstance.set(instanceId, count);
-    const highWater = this.deps.settings().backendInflightHighWater;
-    if (delta > 0 && count >= highWater) {
-      let paused = this.pausedByInstance.get(instanceId);
-      if (!paused) this.pausedByInstance.set(instanceId, (paused = new Set()));
-      if (!paused.has(session)) {
-        paused.add(session);
-        session.connection.pauseReading();
-      }
-    } else if (delta < 0 && count <= highWater / 2) {
-      const paused = this.pausedByInstance.get(instanceId);
-      if (!paused) return;
-      this.pausedByInstance.delete(instanceId);
-      for (const waiting of paused) waiting.connection.resumeReading();
-    }
-  }
-
   private closeRouteTo(session: GateSession, instanceId: string): void {
-    this.pausedByInstance.get(instanceId)?.delete(session);
+    this.inflight.forget(instanceId, session);
     if (!this.tunnelSessions.get(instanceId)?.delete(session)) return;
     this.tunnels.get(instanceId)?.send(this.envelope(EnvelopeKind.ENVELOPE_KIND_SESSION_CLOSE, session));
   }
