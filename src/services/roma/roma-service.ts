@@ -8,8 +8,10 @@ import { registerSelf } from '../../discovery/index.js';
 import { startAdminHttp } from '../../common/health-http.js';
 import type { ProcessContext, RunningService } from '../../common/process.js';
 import { startTracing } from '../../common/tracing.js';
-import { RomaGameAdminService } from '../../gen/pantheon/roma/v1/admin.js';
+import { RomaGameAdminService, RoomAdminService } from '../../gen/pantheon/roma/v1/admin.js';
 import { RomaAdminService, TunnelService as TunnelServiceDefinition } from '../../gen/pantheon/roma/v1/tunnel.js';
+import { resolveAdminToken } from './admin/admin-auth.js';
+import { roomAdminService } from './admin/room-admin-service.js';
 import { romaAdminService } from './admin-service.js';
 import { GameDataStore } from './gamedata/index.js';
 import type { RomaModule } from './module-api.js';
@@ -63,6 +65,7 @@ export async function startRoma(context: ProcessContext, modules?: readonly Roma
   server.addService(TunnelServiceDefinition, tunnels.implementation());
   server.addService(RomaAdminService, romaAdminService(directory));
   if (game) server.addService(RomaGameAdminService, game.admin);
+  if (rooms) server.addService(RoomAdminService, roomAdminService({ token: resolveAdminToken(config), rooms: rooms.rooms, logger: logger.child({ component: 'admin' }) }));
   const grpcPort = await bindGrpcServer(server, config.roma.host, config.roma.grpc.port);
 
   const http = await startAdminHttp(config.roma.host, config.roma.http.port, {

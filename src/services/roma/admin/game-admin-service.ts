@@ -3,7 +3,7 @@
 // call is checked against the admin credential first; the work itself goes
 // through the player runtime and the modules' exported functions, never
 // around them.
-import { status, type sendUnaryData, type ServerUnaryCall, type ServiceError, type UntypedHandleCall } from '@grpc/grpc-js';
+import { status, type UntypedHandleCall } from '@grpc/grpc-js';
 import { errorMessage } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import { LogoutCode } from '../../../gen/pantheon/client/v1/packet.js';
@@ -15,7 +15,7 @@ import { grantItems, removeItems } from '../modules/inventory.js';
 import { moderationModule, setBan } from '../modules/moderation.js';
 import type { PlayerRuntime } from '../runtime/player-runtime.js';
 import type { SessionDirectory } from '../session-directory.js';
-import { checkAdminCredential } from './admin-auth.js';
+import { AdminError, adminUnary } from './admin-call.js';
 import type { GatePush } from './gate-push.js';
 
 export interface GameAdminDeps {
@@ -28,37 +28,14 @@ export interface GameAdminDeps {
   logger: Logger;
 }
 
-/** A refusal with a gRPC status, thrown by the checks below and turned into the call's error. */
-class AdminError extends Error {
-  constructor(readonly code: status, message: string) {
-    super(message);
-  }
-}
-
 const MAX_TEXT = 500;
 const MAX_REASON = 200;
 const MAX_ITEM_COUNT = 9999;
 
 export function romaGameAdminService(deps: GameAdminDeps): RomaGameAdminServer {
   const { runtime } = deps;
-  /** Authenticates, runs `work`, and maps refusals and failures to gRPC statuses. */
   const unary = <Req, Res>(name: string, work: (request: Req) => Promise<Res>): UntypedHandleCall =>
-    ((call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-      const denied = checkAdminCredential(call.metadata, deps.token);
-      if (denied) {
-        deps.logger.warn({ event: 'admin_unauthenticated', call: name, peer: call.getPeer() }, `RomaGameAdmin.${name} refused: ${denied.details}`);
-        callback(denied as ServiceError);
-        return;
-      }
-      work(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (error instanceof AdminError) return callback({ code: error.code, details: error.message });
-          deps.logger.error({ event: 'admin_call_failed', call: name, err: error }, `RomaGameAdmin.${name} failed: ${errorMessage(error)}`);
-          callback({ code: status.INTERNAL, details: `${name} failed: ${errorMessage(error)}` });
-        },
-      );
-    }) as UntypedHandleCall;
+    adminUnary<Req, Res>({ service: 'RomaGameAdmin', token: deps.token, logger: deps.logger }, name, work);
 
   /** NOT_FOUND before touching the runtime, so a typo never creates work (or a confusing INTERNAL). */
   const requirePlayer = async (playerId: bigint): Promise<void> => {

@@ -171,6 +171,40 @@ export class RoomService {
     });
   }
 
+  /** Every room, private ones included, in creation order: the operators' view (RoomAdmin.ListRooms). */
+  allRooms(): Room[] {
+    return [...this.rooms.values()].map((actor) => actor.room);
+  }
+
+  /** `view` of the room, taken inside its mailbox so it sees no half-done operation; undefined when there is no such room. */
+  async inspect<T>(roomId: bigint, view: (room: Room) => T): Promise<T | undefined> {
+    const actor = this.rooms.get(roomId);
+    if (!actor) return undefined;
+    return actor.run((room) => (actor.closed ? undefined : view(room)));
+  }
+
+  /**
+   * An operator closes the room, inside its mailbox: every member hears
+   * CLOSED_BY_OPERATOR with `reason` and is free to join another room, and
+   * the room is gone. How many members were removed; undefined when there is
+   * no such room (or it closed while this waited).
+   */
+  async closeByOperator(roomId: bigint, reason: string): Promise<number | undefined> {
+    const actor = this.rooms.get(roomId);
+    if (!actor) return undefined;
+    return actor.run((room) => {
+      if (actor.closed) return undefined;
+      this.tell(room, RoomEventKind.ROOM_EVENT_KIND_CLOSED_BY_OPERATOR, 0n, undefined, reason);
+      for (const member of room.members) {
+        if (this.roomOfPlayer.get(member.playerId) === actor) this.roomOfPlayer.delete(member.playerId);
+        if (this.memberOfSession.get(member.sessionHex) === member.playerId) this.memberOfSession.delete(member.sessionHex);
+      }
+      actor.closed = true;
+      this.rooms.delete(room.id);
+      return room.members.length;
+    });
+  }
+
   /** The session ended on this instance: the member it spoke for leaves its room (unless a newer session of the player took over). */
   sessionClosed(sessionHex: string): void {
     const playerId = this.memberOfSession.get(sessionHex);
@@ -223,8 +257,8 @@ export class RoomService {
   }
 
   /** One RoomEvent, encoded once, pushed to every member (and `extra`, e.g. the kicked player). */
-  private tell(room: Room, kind: RoomEventKind, playerId: bigint, extra?: RoomMember): void {
-    const event = RoomEvent.encode({ kind, playerId, room: room.info() }).finish();
+  private tell(room: Room, kind: RoomEventKind, playerId: bigint, extra?: RoomMember, reason = ''): void {
+    const event = RoomEvent.encode({ kind, playerId, room: room.info(), reason }).finish();
     for (const member of room.members) this.deps.push(member.sessionId, RoomSeq.ROOM_SEQ_EVENT, event);
     if (extra) this.deps.push(extra.sessionId, RoomSeq.ROOM_SEQ_EVENT, event);
   }

@@ -344,6 +344,8 @@ export enum RoomEventKind {
   /** ROOM_EVENT_KIND_READY_CHANGED - player_id changed its ready flag */
   ROOM_EVENT_KIND_READY_CHANGED = 5,
   ROOM_EVENT_KIND_STARTED = 6,
+  /** ROOM_EVENT_KIND_CLOSED_BY_OPERATOR - an operator closed the room (RoomAdmin.CloseRoom); reason says why; every member is out */
+  ROOM_EVENT_KIND_CLOSED_BY_OPERATOR = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -370,6 +372,9 @@ export function roomEventKindFromJSON(object: any): RoomEventKind {
     case 6:
     case "ROOM_EVENT_KIND_STARTED":
       return RoomEventKind.ROOM_EVENT_KIND_STARTED;
+    case 7:
+    case "ROOM_EVENT_KIND_CLOSED_BY_OPERATOR":
+      return RoomEventKind.ROOM_EVENT_KIND_CLOSED_BY_OPERATOR;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -393,6 +398,8 @@ export function roomEventKindToJSON(object: RoomEventKind): string {
       return "ROOM_EVENT_KIND_READY_CHANGED";
     case RoomEventKind.ROOM_EVENT_KIND_STARTED:
       return "ROOM_EVENT_KIND_STARTED";
+    case RoomEventKind.ROOM_EVENT_KIND_CLOSED_BY_OPERATOR:
+      return "ROOM_EVENT_KIND_CLOSED_BY_OPERATOR";
     case RoomEventKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -505,8 +512,12 @@ export interface RelayResponse {
 export interface RoomEvent {
   kind: RoomEventKind;
   playerId: bigint;
-  /** the room after the change */
-  room: RoomInfo | undefined;
+  /** the room after the change (CLOSED_BY_OPERATOR: as it was when closed) */
+  room:
+    | RoomInfo
+    | undefined;
+  /** CLOSED_BY_OPERATOR only: the operator's reason */
+  reason: string;
 }
 
 /** Pushed (seq ROOM_SEQ_RELAYED) to the members a relay reaches. */
@@ -2113,7 +2124,7 @@ export const RelayResponse: MessageFns<RelayResponse> = {
 };
 
 function createBaseRoomEvent(): RoomEvent {
-  return { kind: 0, playerId: 0n, room: undefined };
+  return { kind: 0, playerId: 0n, room: undefined, reason: "" };
 }
 
 export const RoomEvent: MessageFns<RoomEvent> = {
@@ -2129,6 +2140,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
     }
     if (message.room !== undefined) {
       RoomInfo.encode(message.room, writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
     }
     return writer;
   },
@@ -2170,6 +2184,14 @@ export const RoomEvent: MessageFns<RoomEvent> = {
             message.room = RoomInfo.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2191,6 +2213,7 @@ export const RoomEvent: MessageFns<RoomEvent> = {
         ? BigInt(object.player_id)
         : 0n,
       room: isSet(object.room) ? RoomInfo.fromJSON(object.room) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -2205,6 +2228,9 @@ export const RoomEvent: MessageFns<RoomEvent> = {
     if (message.room !== undefined) {
       obj.room = RoomInfo.toJSON(message.room);
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -2216,6 +2242,7 @@ export const RoomEvent: MessageFns<RoomEvent> = {
     message.kind = object.kind ?? 0;
     message.playerId = (object.playerId !== undefined && object.playerId !== null) ? BigInt(object.playerId) : 0n;
     message.room = (object.room !== undefined && object.room !== null) ? RoomInfo.fromPartial(object.room) : undefined;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

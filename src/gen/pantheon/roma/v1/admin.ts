@@ -136,6 +136,58 @@ export interface BroadcastSystemMessageResponse {
   sessions: number;
 }
 
+export interface RoomMemberDetail {
+  playerId: bigint;
+  ready: boolean;
+  joinedAtMs: bigint;
+}
+
+/** A room as operators see it; the password is never included. */
+export interface RoomDetail {
+  roomId: bigint;
+  mode: string;
+  capacity: number;
+  private: boolean;
+  ownerId: bigint;
+  started: boolean;
+  createdAtMs: bigint;
+  /** in join order */
+  members: RoomMemberDetail[];
+}
+
+export interface InspectRoomRequest {
+  roomId: bigint;
+}
+
+export interface InspectRoomResponse {
+  room: RoomDetail | undefined;
+}
+
+export interface CloseRoomRequest {
+  roomId: bigint;
+  /** required, at most 200 characters; pushed to every member */
+  reason: string;
+}
+
+/** Every member got RoomEvent CLOSED_BY_OPERATOR and is free to join another room. */
+export interface CloseRoomResponse {
+  membersRemoved: number;
+}
+
+/** Every room of this instance, private ones included, in creation order. */
+export interface ListAllRoomsRequest {
+  offset: number;
+  /** 0..100; 0 = 20 */
+  limit: number;
+}
+
+export interface ListAllRoomsResponse {
+  rooms: RoomDetail[];
+  total: number;
+  /** 0 when this was the last page */
+  nextOffset: number;
+}
+
 function createBaseGetPlayerRequest(): GetPlayerRequest {
   return { playerId: 0n };
 }
@@ -1842,6 +1894,822 @@ export const BroadcastSystemMessageResponse: MessageFns<BroadcastSystemMessageRe
   },
 };
 
+function createBaseRoomMemberDetail(): RoomMemberDetail {
+  return { playerId: 0n, ready: false, joinedAtMs: 0n };
+}
+
+export const RoomMemberDetail: MessageFns<RoomMemberDetail> = {
+  encode(message: RoomMemberDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.playerId !== 0n) {
+      if (BigInt.asIntN(64, message.playerId) !== message.playerId) {
+        throw new globalThis.Error("value provided for field message.playerId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.playerId);
+    }
+    if (message.ready !== false) {
+      writer.uint32(16).bool(message.ready);
+    }
+    if (message.joinedAtMs !== 0n) {
+      if (BigInt.asIntN(64, message.joinedAtMs) !== message.joinedAtMs) {
+        throw new globalThis.Error("value provided for field message.joinedAtMs of type int64 too large");
+      }
+      writer.uint32(24).int64(message.joinedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomMemberDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomMemberDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.playerId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.joinedAtMs = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomMemberDetail {
+    return {
+      playerId: isSet(object.playerId)
+        ? BigInt(object.playerId)
+        : isSet(object.player_id)
+        ? BigInt(object.player_id)
+        : 0n,
+      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
+      joinedAtMs: isSet(object.joinedAtMs)
+        ? BigInt(object.joinedAtMs)
+        : isSet(object.joined_at_ms)
+        ? BigInt(object.joined_at_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: RoomMemberDetail): unknown {
+    const obj: any = {};
+    if (message.playerId !== 0n) {
+      obj.playerId = message.playerId.toString();
+    }
+    if (message.ready !== false) {
+      obj.ready = message.ready;
+    }
+    if (message.joinedAtMs !== 0n) {
+      obj.joinedAtMs = message.joinedAtMs.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomMemberDetail>, I>>(base?: I): RoomMemberDetail {
+    return RoomMemberDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomMemberDetail>, I>>(object: I): RoomMemberDetail {
+    const message = createBaseRoomMemberDetail();
+    message.playerId = (object.playerId !== undefined && object.playerId !== null) ? BigInt(object.playerId) : 0n;
+    message.ready = object.ready ?? false;
+    message.joinedAtMs = (object.joinedAtMs !== undefined && object.joinedAtMs !== null)
+      ? BigInt(object.joinedAtMs)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseRoomDetail(): RoomDetail {
+  return {
+    roomId: 0n,
+    mode: "",
+    capacity: 0,
+    private: false,
+    ownerId: 0n,
+    started: false,
+    createdAtMs: 0n,
+    members: [],
+  };
+}
+
+export const RoomDetail: MessageFns<RoomDetail> = {
+  encode(message: RoomDetail, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
+    }
+    if (message.mode !== "") {
+      writer.uint32(18).string(message.mode);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(24).int32(message.capacity);
+    }
+    if (message.private !== false) {
+      writer.uint32(32).bool(message.private);
+    }
+    if (message.ownerId !== 0n) {
+      if (BigInt.asIntN(64, message.ownerId) !== message.ownerId) {
+        throw new globalThis.Error("value provided for field message.ownerId of type int64 too large");
+      }
+      writer.uint32(40).int64(message.ownerId);
+    }
+    if (message.started !== false) {
+      writer.uint32(48).bool(message.started);
+    }
+    if (message.createdAtMs !== 0n) {
+      if (BigInt.asIntN(64, message.createdAtMs) !== message.createdAtMs) {
+        throw new globalThis.Error("value provided for field message.createdAtMs of type int64 too large");
+      }
+      writer.uint32(56).int64(message.createdAtMs);
+    }
+    for (const v of message.members) {
+      RoomMemberDetail.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomDetail {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomDetail();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.roomId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.private = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ownerId = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.started = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.createdAtMs = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.members.push(RoomMemberDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomDetail {
+    return {
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      private: isSet(object.private) ? globalThis.Boolean(object.private) : false,
+      ownerId: isSet(object.ownerId) ? BigInt(object.ownerId) : isSet(object.owner_id) ? BigInt(object.owner_id) : 0n,
+      started: isSet(object.started) ? globalThis.Boolean(object.started) : false,
+      createdAtMs: isSet(object.createdAtMs)
+        ? BigInt(object.createdAtMs)
+        : isSet(object.created_at_ms)
+        ? BigInt(object.created_at_ms)
+        : 0n,
+      members: globalThis.Array.isArray(object?.members)
+        ? object.members.map((e: any) => RoomMemberDetail.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RoomDetail): unknown {
+    const obj: any = {};
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
+    }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.private !== false) {
+      obj.private = message.private;
+    }
+    if (message.ownerId !== 0n) {
+      obj.ownerId = message.ownerId.toString();
+    }
+    if (message.started !== false) {
+      obj.started = message.started;
+    }
+    if (message.createdAtMs !== 0n) {
+      obj.createdAtMs = message.createdAtMs.toString();
+    }
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => RoomMemberDetail.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomDetail>, I>>(base?: I): RoomDetail {
+    return RoomDetail.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomDetail>, I>>(object: I): RoomDetail {
+    const message = createBaseRoomDetail();
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
+    message.mode = object.mode ?? "";
+    message.capacity = object.capacity ?? 0;
+    message.private = object.private ?? false;
+    message.ownerId = (object.ownerId !== undefined && object.ownerId !== null) ? BigInt(object.ownerId) : 0n;
+    message.started = object.started ?? false;
+    message.createdAtMs = (object.createdAtMs !== undefined && object.createdAtMs !== null)
+      ? BigInt(object.createdAtMs)
+      : 0n;
+    message.members = object.members?.map((e) => RoomMemberDetail.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseInspectRoomRequest(): InspectRoomRequest {
+  return { roomId: 0n };
+}
+
+export const InspectRoomRequest: MessageFns<InspectRoomRequest> = {
+  encode(message: InspectRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.roomId = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectRoomRequest {
+    return {
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
+    };
+  },
+
+  toJSON(message: InspectRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectRoomRequest>, I>>(base?: I): InspectRoomRequest {
+    return InspectRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectRoomRequest>, I>>(object: I): InspectRoomRequest {
+    const message = createBaseInspectRoomRequest();
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
+    return message;
+  },
+};
+
+function createBaseInspectRoomResponse(): InspectRoomResponse {
+  return { room: undefined };
+}
+
+export const InspectRoomResponse: MessageFns<InspectRoomResponse> = {
+  encode(message: InspectRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.room !== undefined) {
+      RoomDetail.encode(message.room, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.room = RoomDetail.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectRoomResponse {
+    return { room: isSet(object.room) ? RoomDetail.fromJSON(object.room) : undefined };
+  },
+
+  toJSON(message: InspectRoomResponse): unknown {
+    const obj: any = {};
+    if (message.room !== undefined) {
+      obj.room = RoomDetail.toJSON(message.room);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectRoomResponse>, I>>(base?: I): InspectRoomResponse {
+    return InspectRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectRoomResponse>, I>>(object: I): InspectRoomResponse {
+    const message = createBaseInspectRoomResponse();
+    message.room = (object.room !== undefined && object.room !== null)
+      ? RoomDetail.fromPartial(object.room)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseRoomRequest(): CloseRoomRequest {
+  return { roomId: 0n, reason: "" };
+}
+
+export const CloseRoomRequest: MessageFns<CloseRoomRequest> = {
+  encode(message: CloseRoomRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== 0n) {
+      if (BigInt.asIntN(64, message.roomId) !== message.roomId) {
+        throw new globalThis.Error("value provided for field message.roomId of type int64 too large");
+      }
+      writer.uint32(8).int64(message.roomId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseRoomRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseRoomRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.roomId = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseRoomRequest {
+    return {
+      roomId: isSet(object.roomId) ? BigInt(object.roomId) : isSet(object.room_id) ? BigInt(object.room_id) : 0n,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CloseRoomRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== 0n) {
+      obj.roomId = message.roomId.toString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseRoomRequest>, I>>(base?: I): CloseRoomRequest {
+    return CloseRoomRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseRoomRequest>, I>>(object: I): CloseRoomRequest {
+    const message = createBaseCloseRoomRequest();
+    message.roomId = (object.roomId !== undefined && object.roomId !== null) ? BigInt(object.roomId) : 0n;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCloseRoomResponse(): CloseRoomResponse {
+  return { membersRemoved: 0 };
+}
+
+export const CloseRoomResponse: MessageFns<CloseRoomResponse> = {
+  encode(message: CloseRoomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.membersRemoved !== 0) {
+      writer.uint32(8).uint32(message.membersRemoved);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseRoomResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseRoomResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.membersRemoved = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseRoomResponse {
+    return {
+      membersRemoved: isSet(object.membersRemoved)
+        ? globalThis.Number(object.membersRemoved)
+        : isSet(object.members_removed)
+        ? globalThis.Number(object.members_removed)
+        : 0,
+    };
+  },
+
+  toJSON(message: CloseRoomResponse): unknown {
+    const obj: any = {};
+    if (message.membersRemoved !== 0) {
+      obj.membersRemoved = Math.round(message.membersRemoved);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseRoomResponse>, I>>(base?: I): CloseRoomResponse {
+    return CloseRoomResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseRoomResponse>, I>>(object: I): CloseRoomResponse {
+    const message = createBaseCloseRoomResponse();
+    message.membersRemoved = object.membersRemoved ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAllRoomsRequest(): ListAllRoomsRequest {
+  return { offset: 0, limit: 0 };
+}
+
+export const ListAllRoomsRequest: MessageFns<ListAllRoomsRequest> = {
+  encode(message: ListAllRoomsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offset !== 0) {
+      writer.uint32(8).int32(message.offset);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAllRoomsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAllRoomsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.offset = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAllRoomsRequest {
+    return {
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListAllRoomsRequest): unknown {
+    const obj: any = {};
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAllRoomsRequest>, I>>(base?: I): ListAllRoomsRequest {
+    return ListAllRoomsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAllRoomsRequest>, I>>(object: I): ListAllRoomsRequest {
+    const message = createBaseListAllRoomsRequest();
+    message.offset = object.offset ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAllRoomsResponse(): ListAllRoomsResponse {
+  return { rooms: [], total: 0, nextOffset: 0 };
+}
+
+export const ListAllRoomsResponse: MessageFns<ListAllRoomsResponse> = {
+  encode(message: ListAllRoomsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rooms) {
+      RoomDetail.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int32(message.total);
+    }
+    if (message.nextOffset !== 0) {
+      writer.uint32(24).int32(message.nextOffset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAllRoomsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAllRoomsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rooms.push(RoomDetail.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextOffset = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAllRoomsResponse {
+    return {
+      rooms: globalThis.Array.isArray(object?.rooms) ? object.rooms.map((e: any) => RoomDetail.fromJSON(e)) : [],
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      nextOffset: isSet(object.nextOffset)
+        ? globalThis.Number(object.nextOffset)
+        : isSet(object.next_offset)
+        ? globalThis.Number(object.next_offset)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListAllRoomsResponse): unknown {
+    const obj: any = {};
+    if (message.rooms?.length) {
+      obj.rooms = message.rooms.map((e) => RoomDetail.toJSON(e));
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.nextOffset !== 0) {
+      obj.nextOffset = Math.round(message.nextOffset);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAllRoomsResponse>, I>>(base?: I): ListAllRoomsResponse {
+    return ListAllRoomsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAllRoomsResponse>, I>>(object: I): ListAllRoomsResponse {
+    const message = createBaseListAllRoomsResponse();
+    message.rooms = object.rooms?.map((e) => RoomDetail.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
+    message.nextOffset = object.nextOffset ?? 0;
+    return message;
+  },
+};
+
 /**
  * Operators' game API on a player-role Roma instance (Senate, tools, tests).
  * Every call needs the metadata `authorization: Bearer <roma.admin_token>`;
@@ -2122,6 +2990,107 @@ export const RomaGameAdminClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): RomaGameAdminClient;
   service: typeof RomaGameAdminService;
+  serviceName: string;
+};
+
+/**
+ * Operators' room API on a room-role Roma instance: the rooms this instance
+ * holds. Same credential as RomaGameAdmin (`authorization: Bearer
+ * <roma.admin_token>`, else UNAUTHENTICATED). Room ids <= 0 are
+ * INVALID_ARGUMENT; an id this instance does not hold is NOT_FOUND.
+ */
+export type RoomAdminService = typeof RoomAdminService;
+export const RoomAdminService = {
+  inspectRoom: {
+    path: "/pantheon.roma.v1.RoomAdmin/InspectRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InspectRoomRequest): Buffer => Buffer.from(InspectRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InspectRoomRequest => InspectRoomRequest.decode(value),
+    responseSerialize: (value: InspectRoomResponse): Buffer => Buffer.from(InspectRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InspectRoomResponse => InspectRoomResponse.decode(value),
+  },
+  closeRoom: {
+    path: "/pantheon.roma.v1.RoomAdmin/CloseRoom" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseRoomRequest): Buffer => Buffer.from(CloseRoomRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseRoomRequest => CloseRoomRequest.decode(value),
+    responseSerialize: (value: CloseRoomResponse): Buffer => Buffer.from(CloseRoomResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseRoomResponse => CloseRoomResponse.decode(value),
+  },
+  listRooms: {
+    path: "/pantheon.roma.v1.RoomAdmin/ListRooms" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAllRoomsRequest): Buffer => Buffer.from(ListAllRoomsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAllRoomsRequest => ListAllRoomsRequest.decode(value),
+    responseSerialize: (value: ListAllRoomsResponse): Buffer =>
+      Buffer.from(ListAllRoomsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAllRoomsResponse => ListAllRoomsResponse.decode(value),
+  },
+} as const;
+
+export interface RoomAdminServer extends UntypedServiceImplementation {
+  inspectRoom: handleUnaryCall<InspectRoomRequest, InspectRoomResponse>;
+  closeRoom: handleUnaryCall<CloseRoomRequest, CloseRoomResponse>;
+  listRooms: handleUnaryCall<ListAllRoomsRequest, ListAllRoomsResponse>;
+}
+
+export interface RoomAdminClient extends Client {
+  inspectRoom(
+    request: InspectRoomRequest,
+    callback: (error: ServiceError | null, response: InspectRoomResponse) => void,
+  ): ClientUnaryCall;
+  inspectRoom(
+    request: InspectRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InspectRoomResponse) => void,
+  ): ClientUnaryCall;
+  inspectRoom(
+    request: InspectRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InspectRoomResponse) => void,
+  ): ClientUnaryCall;
+  closeRoom(
+    request: CloseRoomRequest,
+    callback: (error: ServiceError | null, response: CloseRoomResponse) => void,
+  ): ClientUnaryCall;
+  closeRoom(
+    request: CloseRoomRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseRoomResponse) => void,
+  ): ClientUnaryCall;
+  closeRoom(
+    request: CloseRoomRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseRoomResponse) => void,
+  ): ClientUnaryCall;
+  listRooms(
+    request: ListAllRoomsRequest,
+    callback: (error: ServiceError | null, response: ListAllRoomsResponse) => void,
+  ): ClientUnaryCall;
+  listRooms(
+    request: ListAllRoomsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAllRoomsResponse) => void,
+  ): ClientUnaryCall;
+  listRooms(
+    request: ListAllRoomsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAllRoomsResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const RoomAdminClient = makeGenericClientConstructor(
+  RoomAdminService,
+  "pantheon.roma.v1.RoomAdmin",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): RoomAdminClient;
+  service: typeof RoomAdminService;
   serviceName: string;
 };
 
