@@ -42,8 +42,18 @@ export function memory(pid) {
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
 }
 
+/**
+ * BENCH_CPU_PROF=gate (or roma) writes V8 CPU profiles of that process, one
+ * per thread, into BENCH_PROF_DIR (default bench/results/profiles): the way
+ * to find a bottleneck the report names.
+ */
+function profilingArgs(name) {
+  if (process.env.BENCH_CPU_PROF !== name) return [];
+  return ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF_DIR ?? join(root, 'bench/results/profiles')];
+}
+
 function startProcess(name, args, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profilingArgs(name), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve, reject) => {

@@ -54,8 +54,19 @@ class RingView {
 }
 
 export class RingWriter extends RingView {
-  /** Returns false when the ring has no room now; the caller keeps the message and retries. */
+  /** Writes and rings the doorbell. Returns false when the ring has no room now; the caller keeps the message and retries. */
   tryWrite(message: Uint8Array): boolean {
+    if (!this.tryWriteQuietly(message)) return false;
+    this.ringDoorbell();
+    return true;
+  }
+
+  /**
+   * Writes without waking the consumer: a producer that writes several
+   * messages in one event-loop turn rings once (ringDoorbell) after them,
+   * because waking another thread costs far more than writing.
+   */
+  tryWriteQuietly(message: Uint8Array): boolean {
     if (message.length > this.maxMessageBytes) {
       throw new RangeError(`ring message of ${message.length} bytes exceeds the limit of ${this.maxMessageBytes}`);
     }
@@ -75,10 +86,14 @@ export class RingWriter extends RingView {
     // Publishing head after the bytes are written is what makes them visible to the consumer.
     Atomics.store(this.header, HEAD, (head + needed) | 0);
     Atomics.add(this.header, DOORBELL, 1);
+    return true;
+  }
+
+  /** Wakes the consumer if it said it is asleep. */
+  ringDoorbell(): void {
     if (Atomics.load(this.header, SLEEPING) === 1 && Atomics.exchange(this.header, SLEEPING, 0) === 1) {
       Atomics.notify(this.header, DOORBELL, 1);
     }
-    return true;
   }
 
   private putByte(position: number, value: number): void {
