@@ -5,13 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogoutCode, Module, ServerLogout, SystemSeq } from '../../src/gen/pantheon/client/v1/packet.js';
 import { ChatSeq, ChatSystemMessage } from '../../src/gen/pantheon/game/v1/chat.js';
 import { GameModule, GameResult } from '../../src/gen/pantheon/game/v1/common.js';
 import { InventorySeq, InventoryUpdated } from '../../src/gen/pantheon/game/v1/inventory.js';
 import { RomaGameAdminClient } from '../../src/gen/pantheon/roma/v1/admin.js';
+import { adminCaller, rejection } from '../harness/admin-call.js';
 import { createTestCluster, type TestCluster } from '../harness/cluster.js';
 import { newPlayer } from '../harness/player.js';
 import { game, type GameClient } from '../roma-game/game-client.js';
@@ -23,22 +24,7 @@ let gamedataDir: string;
 const clients: GameClient[] = [];
 
 /** Calls one RomaGameAdmin method with the given credential (default: the right one). */
-function call<Res>(method: string, request: object, bearer: string | null = token): Promise<Res> {
-  const metadata = new Metadata();
-  if (bearer !== null) metadata.set('authorization', `Bearer ${bearer}`);
-  return new Promise((resolve, reject) => {
-    (admin as any)[method](request, metadata, (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)));
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+const call = adminCaller(() => admin, () => token);
 
 async function character(): Promise<{ g: GameClient; playerId: bigint; name: string; player: Awaited<ReturnType<typeof newPlayer>> }> {
   const player = await newPlayer(cluster);

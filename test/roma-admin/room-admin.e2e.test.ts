@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GameResult } from '../../src/gen/pantheon/game/v1/common.js';
 import {
@@ -22,6 +22,7 @@ import {
 } from '../../src/gen/pantheon/game/v1/room.js';
 import { RoomAdminClient } from '../../src/gen/pantheon/roma/v1/admin.js';
 import type { PantheonClient } from '../../src/sdk/node.js';
+import { adminCaller, rejection } from '../harness/admin-call.js';
 import { createTestCluster, type TestCluster } from '../harness/cluster.js';
 import { addRoomRoma } from '../harness/extra-processes.js';
 import { newPlayer } from '../harness/player.js';
@@ -34,22 +35,7 @@ let token: string;
 const clients: PantheonClient[] = [];
 
 /** Calls one RoomAdmin method with the given credential (default: the right one). */
-function call<Res>(method: string, request: object, bearer: string | null = token): Promise<Res> {
-  const metadata = new Metadata();
-  if (bearer !== null) metadata.set('authorization', `Bearer ${bearer}`);
-  return new Promise((resolve, reject) => {
-    (admin as any)[method](request, metadata, (error: ServiceError | null, response: Res) => (error ? reject(error) : resolve(response)));
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
+const call = adminCaller(() => admin, () => token);
 
 /** A new account in the game with a character, and its Room calls. */
 async function member() {
