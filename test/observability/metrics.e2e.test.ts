@@ -62,8 +62,10 @@ describe('observability endpoints', () => {
   });
 
   it('exposes every gate metric with its Prometheus type', async () => {
-    // The first worker snapshots arrive within a second of start.
-    const parsed = await scrapeUntil(gateMetricsUrl, (p) => hasSample(p, 'pantheon_gate_worker_eventloop_lag_p99_seconds', { worker: '1' }));
+    // The first worker snapshots arrive within a second of start, from each worker on its own schedule.
+    const parsed = await scrapeUntil(gateMetricsUrl, (p) =>
+      ['0', '1'].every((worker) => sampleValue(p, 'pantheon_gate_ring_capacity_bytes', { ring: 'to_control', worker }) > 0),
+    );
     for (const [name, type] of Object.entries(GATE_METRICS)) expect(parsed.types.get(name), name).toBe(type);
     expect(sampleValue(parsed, 'pantheon_gate_workers_ready')).toBe(2);
     expect(sampleValue(parsed, 'pantheon_gate_ready')).toBe(1);

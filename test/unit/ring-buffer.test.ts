@@ -72,6 +72,8 @@ describe('shared-memory ring buffer', () => {
       const { workerData, parentPort } = require('node:worker_threads');
       const header = new Int32Array(workerData, 0, 16);
       const data = new Uint8Array(workerData, 64);
+      // A pending Atomics.waitAsync does not keep a thread's event loop alive.
+      const keepAlive = setInterval(() => {}, 1000);
       (async () => {
         let tail = 0, total = 0;
         while (total < 1000) {
@@ -86,6 +88,7 @@ describe('shared-memory ring buffer', () => {
             Atomics.store(header, 1, tail | 0);
           }
         }
+        clearInterval(keepAlive);
         parentPort.postMessage(total);
       })();`;
     const worker = new Worker(workerSource, { eval: true, workerData: buffer });
