@@ -110,7 +110,18 @@ function stopAll(exitCode = 0) {
   process.exitCode = exitCode;
   if (children.size === 0) process.exit(exitCode);
   process.stdout.write('\nstopping...\n');
-  for (const child of children.values()) child.kill('SIGTERM');
+  // The gate first: it drains its players (answering what is in flight) while
+  // the game services behind it are still up; then everything else.
+  const gate = children.get('gate');
+  const rest = () => {
+    for (const [name, child] of children) if (name !== 'gate') child.kill('SIGTERM');
+  };
+  if (gate) {
+    gate.once('exit', rest);
+    gate.kill('SIGTERM');
+  } else {
+    rest();
+  }
   setTimeout(() => {
     for (const child of children.values()) child.kill('SIGKILL');
   }, 15_000).unref();
