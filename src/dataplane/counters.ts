@@ -15,9 +15,6 @@ export class WorkerCounterSet {
   bytesIn = 0;
   bytesOut = 0;
   protocolErrors = 0;
-  rateLimited = 0;
-  connectionsRefused = 0;
-  slowConsumers = 0;
 
   readonly metrics = new WorkerMetrics();
 

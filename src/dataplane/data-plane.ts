@@ -126,7 +126,6 @@ export class DataPlane implements ConnectionAcceptor {
       const admitted = this.connectionCounts.admit(connection.remoteAddress, this.settings.maxConnections, this.settings.maxConnectionsPerIp);
       session.admitted = admitted === 'ok';
       if (!session.admitted) {
-        this.counters.connectionsRefused++;
         this.counters.metrics.rateLimited(admitted === 'gate_full' ? 'max_connections' : 'max_connections_per_ip');
         this.logger.info({ event: 'connection_refused', reason: admitted, remote: connection.remoteAddress }, 'connection limit reached');
         session.state = 'closed';
@@ -236,7 +235,6 @@ export class DataPlane implements ConnectionAcceptor {
     if (this.tracer !== null && packet.mod !== Module.MODULE_SYSTEM) this.tracer.begin(session, packet);
     const verdict = session.limiter!.check(body.length, Date.now());
     if (verdict !== 'ok') {
-      this.counters.rateLimited++;
       this.counters.metrics.rateLimited(verdict === 'abusive' ? 'abuse_close' : 'session_traffic');
       if (verdict === 'abusive') {
         this.logger.info({ event: 'session_rate_abuse', account_id: session.accountId.toString(), remote: session.connection.remoteAddress }, 'closing a session that keeps exceeding its rate limits');
@@ -276,7 +274,6 @@ export class DataPlane implements ConnectionAcceptor {
     }
     if (session.connection.shedding) {
       // The instance is saturated and this transport cannot stop reading: refuse rather than buffer.
-      this.counters.rateLimited++;
       this.counters.metrics.rateLimited('backend_inflight_high_water');
       session.respond(packet, PacketCode.PACKET_CODE_RATE_LIMITED);
       return;
@@ -313,7 +310,6 @@ export class DataPlane implements ConnectionAcceptor {
 
   private dropSlowConsumer(session: GateSession, buffered: number): void {
     if (session.state === 'closed') return;
-    this.counters.slowConsumers++;
     this.counters.metrics.error('slow_consumer');
     this.logger.warn(
       { event: 'slow_consumer_dropped', buffered_bytes: buffered, limit_bytes: this.settings.slowConsumerBytes, account_id: session.accountId.toString(), remote: session.connection.remoteAddress },
