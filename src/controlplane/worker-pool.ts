@@ -19,6 +19,8 @@ export interface WorkerHandle {
   toWorker: RingSender<ControlMessage>;
   fromWorker: RingReceiver<WorkerMessage>;
   ready: boolean;
+  /** The thread has ended: stop() must not wait for an `exit` event that already fired. */
+  exited: boolean;
   listening: string[];
 }
 
@@ -60,6 +62,7 @@ export class WorkerPool {
     this.stopping = true;
     await Promise.all(
       this.workers.map(async (worker) => {
+        if (worker.exited) return;
         const exited = new Promise<void>((resolveExit) => worker.thread.once('exit', () => resolveExit()));
         worker.thread.postMessage('stop');
         const timer = setTimeout(() => void worker.thread.terminate(), STOP_TIMEOUT_MS);
@@ -80,6 +83,7 @@ export class WorkerPool {
       toWorker: new RingSender(rings.toWorker, ControlMessage),
       fromWorker: new RingReceiver(rings.toControl, WorkerMessage),
       ready: false,
+      exited: false,
       listening: [],
     };
     this.workers[index] = handle;
@@ -105,6 +109,7 @@ export class WorkerPool {
       });
       thread.on('exit', (code) => {
         handle.ready = false;
+        handle.exited = true;
         handle.fromWorker.stop();
         handle.toWorker.close();
         if (this.stopping || this.workers[index] !== handle) return;
