@@ -10,13 +10,31 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+// Below the kernel's ephemeral range (32768-60999): a port from listen(0) can be
+// taken by any outgoing connection's source port before the server binds it,
+// and the idle scenario opens tens of thousands of those. Tests use 20000-31999.
+const PORT_RANGE = { start: 12_000, size: 8_000 };
+let portCursor = Math.floor(Math.random() * PORT_RANGE.size);
+
+const canListen = (port) =>
+  new Promise((resolve) => {
+    const s = createServer().once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
   });
+
+export async function freePort() {
+  for (let tried = 0; tried < PORT_RANGE.size; tried += 1) {
+    const port = PORT_RANGE.start + (portCursor++ % PORT_RANGE.size);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port in ${PORT_RANGE.start}-${PORT_RANGE.start + PORT_RANGE.size - 1}`);
+}
+
+export async function freePorts(count) {
+  const ports = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
+}
 
 /** Raises a process's open-file limit (root can lift the hard limit up to fs.nr_open); returns the limit in force. */
 export function raiseFdLimit(pid, wanted) {
@@ -88,7 +106,7 @@ async function stopProcess({ child }) {
  */
 export async function startCluster({ gateWorkers, withRoma, fdLimit = 0, heartbeatMs = 10_000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'pantheon-bench-'));
-  const [ws, tcp, grpc, admin, roma, romaHttp] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [ws, tcp, grpc, admin, roma, romaHttp] = await freePorts(6);
   const config = join(dir, 'pantheon.yaml');
   const unlimited = { rate_per_s: 1e9, burst: 1e10 };
   writeFileSync(config, JSON.stringify({
