@@ -50,7 +50,8 @@ function mergeResults(results) {
         histogram ??= hdr.build(histogramOptions);
         histogram.add(part);
         part.destroy();
-      } else if (typeof value === 'number') merged[key] = (merged[key] ?? 0) + value;
+      } else if (key.startsWith('worstThread')) merged[key] = Math.max(merged[key] ?? value, value);
+      else if (typeof value === 'number') merged[key] = (merged[key] ?? 0) + value;
       else merged[key] ??= value;
     }
   }

@@ -61,7 +61,7 @@ export function memory(pid) {
 }
 
 /**
- * BENCH_CPU_PROF=gate (or roma) writes V8 CPU profiles of that process, one
+ * BENCH_CPU_PROF=gate (or roma, room, colyseus, echo-server) writes V8 CPU profiles of that process, one
  * per thread, into BENCH_PROF_DIR (default bench/results/profiles): the way
  * to find a bottleneck the report names.
  */
@@ -100,18 +100,18 @@ async function stopProcess({ child }) {
 }
 
 /**
- * A gate (and Roma when `withRoma`) in a fresh temp dir. Limits meant to stop
- * abusive clients are lifted: the bench is one well-behaved client that
- * sends far more than any player would.
+ * A gate (and Roma when `withRoma`, plus a room-role Roma when `withRooms`)
+ * in a fresh temp dir. Limits meant to stop abusive clients are lifted: the
+ * bench is one well-behaved client that sends far more than any player would.
  */
-export async function startCluster({ gateWorkers, withRoma, fdLimit = 0, heartbeatMs = 10_000 }) {
+export async function startCluster({ gateWorkers, withRoma, withRooms = false, fdLimit = 0, heartbeatMs = 10_000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'pantheon-bench-'));
-  const [ws, tcp, grpc, admin, roma, romaHttp] = await freePorts(6);
+  const [ws, tcp, grpc, admin, roma, romaHttp, room, roomHttp] = await freePorts(8);
   const config = join(dir, 'pantheon.yaml');
   const unlimited = { rate_per_s: 1e9, burst: 1e10 };
   writeFileSync(config, JSON.stringify({
     profile: 'dev', data_dir: join(dir, 'data'), log: { level: 'info' },
-    registry: { roma: [{ id: 'roma-1', grpc_address: `127.0.0.1:${roma}` }] },
+    registry: { roma: [{ id: 'roma-1', grpc_address: `127.0.0.1:${roma}` }], room: [{ id: 'room-1', grpc_address: `127.0.0.1:${room}` }] },
     gate: {
       workers: gateWorkers, ws: { port: ws }, tcp: { port: tcp }, grpc: { port: grpc }, admin: { port: admin },
       heartbeat_interval_ms: heartbeatMs, max_pending_per_session: 10_000, handshake_timeout_ms: 60_000,
@@ -132,7 +132,12 @@ export async function startCluster({ gateWorkers, withRoma, fdLimit = 0, heartbe
   };
   try {
     // The fd limit is raised right after ready, before the bench opens any connection.
-    if (withRoma) processes.push(await startProcess('roma', [join(root, 'dist/roma.js'), '--config', config]));
+    if (withRoma || withRooms) processes.push(await startProcess('roma', [join(root, 'dist/roma.js'), '--config', config]));
+    if (withRooms) {
+      // The same config file; the environment makes this one the room-role instance room-1.
+      const env = { PANTHEON_ROMA__ID: 'room-1', PANTHEON_ROMA__ROLE: 'room', PANTHEON_ROMA__GRPC__PORT: String(room), PANTHEON_ROMA__HTTP__PORT: String(roomHttp) };
+      processes.push(await startProcess('room', [join(root, 'dist/roma.js'), '--config', config], env));
+    }
     processes.push(await startProcess('gate', [join(root, 'dist/gate.js'), '--config', config]));
     if (fdLimit) raiseFdLimit(processes.at(-1).pid, fdLimit);
   } catch (error) {
@@ -147,4 +152,11 @@ export async function startEchoServer({ workers }) {
   const port = await freePort();
   const server = await startProcess('echo-server', [join(root, 'bench/lib/echo-server.mjs'), String(port), String(workers)]);
   return { url: `ws://127.0.0.1:${port}/`, processes: [server], stop: () => stopProcess(server) };
+}
+
+/** Colyseus with its uWebSockets.js transport (bench/lib/colyseus-server.mjs), one process. */
+export async function startColyseus() {
+  const port = await freePort();
+  const server = await startProcess('colyseus', [join(root, 'bench/lib/colyseus-server.mjs'), String(port)]);
+  return { httpBase: `http://127.0.0.1:${port}`, processes: [server], stop: () => stopProcess(server) };
 }

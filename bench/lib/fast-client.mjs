@@ -14,10 +14,16 @@ import { ed25519PublicFromRaw } from '../../dist/security/keys.js';
 // server still unmasks as usual; this only keeps the client's CPU for load.
 const zeroMask = () => {};
 
-/** A bare WebSocket (used as is by the baseline and under the handshake). */
-export function openSocket(url, localAddress) {
+/**
+ * A bare WebSocket (used as is by the baseline and under the handshake).
+ * `onMessage` is attached before the upgrade completes: a server that speaks
+ * first (Colyseus) can have its first message parsed in the same read as the
+ * upgrade response, before a listener added after `open` would exist.
+ */
+export function openSocket(url, localAddress, onMessage) {
   const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, localAddress });
   socket.binaryType = 'nodebuffer';
+  if (onMessage) socket.on('message', onMessage);
   return new Promise((resolve, reject) => socket.once('open', () => resolve(socket)).once('error', reject));
 }
 
@@ -49,13 +55,41 @@ export async function handshake(url, token, gatePublicKeys, { localAddress, veri
   return { socket, sealer: new FrameSealer(keys.c2sKey, keys.c2sIv), opener: new FrameOpener(keys.s2cKey, keys.s2cIv) };
 }
 
-function writeVarint(buffer, at, value) {
+/** Unsigned varint of a non-negative safe integer (room ids pass 2^32, so no 32-bit shifts). */
+export function writeVarint(buffer, at, value) {
   while (value > 0x7f) {
-    buffer[at++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
+    buffer[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
   }
   buffer[at++] = value;
   return at;
+}
+
+/**
+ * Sends on `ws` sockets with their net.Socket corked until the end of the
+ * event-loop turn, so a turn's frames leave in one write per socket.
+ */
+export function corkedWriter() {
+  const corked = [];
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    for (const raw of corked) {
+      raw.benchCorked = false;
+      raw.uncork();
+    }
+    corked.length = 0;
+  };
+  return (socket, body) => {
+    const raw = socket._socket;
+    if (raw && !raw.benchCorked) {
+      raw.benchCorked = true;
+      raw.cork();
+      corked.push(raw);
+      if (!flushScheduled) { flushScheduled = true; setImmediate(flush); }
+    }
+    socket.send(body);
+  };
 }
 
 /**

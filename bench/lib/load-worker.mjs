@@ -1,7 +1,7 @@
 // One load-generator thread (node:worker_threads). It owns a share of the
 // client connections and runs one command at a time from the pool
 // (client-pool.mjs): connect, closed-loop or open-loop load, handshakes,
-// close. Hot path: send times live in a Float64Array ring per connection
+// close, and the room-relay commands of relay-clients.mjs. Hot path: send times live in a Float64Array ring per connection
 // (responses come back in order per connection), writes are corked and
 // flushed once per event-loop turn, latencies go into one HDR histogram.
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { sealToken } from '../../dist/security/token.js';
 import { loadTokenKeys } from '../../dist/security/keys.js';
-import { gateKeyMap, handshake, openSocket, packetEncoder, scanPacket } from './fast-client.mjs';
+import { histogramOptions } from './client-pool.mjs';
+import { addRooms, closeRooms, relayMeasured } from './relay-clients.mjs';
+import { corkedWriter, gateKeyMap, handshake, openSocket, packetEncoder, scanPacket } from './fast-client.mjs';
 
 const { threadIndex, threads } = workerData;
 const connections = [];
@@ -20,7 +22,7 @@ let gateKeys = null;
 let keysFrom = null; // each scenario's cluster has its own secrets dir
 let accountId = BigInt(threadIndex + 1);
 
-const newHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+const newHistogram = () => hdr.build(histogramOptions);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function nextToken() {
@@ -37,24 +39,8 @@ function loadKeys(secrets) {
   gateKeys = gateKeyMap(JSON.parse(readFileSync(join(secrets, 'gate-signing-keys.json'), 'utf8')));
 }
 
-// ---- writes batched per event-loop turn ----
-const corked = [];
-let flushScheduled = false;
-function flush() {
-  flushScheduled = false;
-  for (const socket of corked) socket.uncork();
-  corked.length = 0;
-}
-function send(conn, body) {
-  const raw = conn.socket._socket; // the net.Socket under ws: cork it so a turn's frames leave in one write
-  if (!conn.corked) {
-    conn.corked = true;
-    raw.cork();
-    corked.push({ uncork: () => { conn.corked = false; raw.uncork(); } });
-    if (!flushScheduled) { flushScheduled = true; setImmediate(flush); }
-  }
-  conn.socket.send(body);
-}
+const write = corkedWriter();
+const send = (conn, body) => write(conn.socket, body);
 
 // ---- per-connection state ----
 const RING = 4096; // outstanding requests one connection can track (depth or open-loop backlog)
@@ -195,6 +181,12 @@ const commands = {
   closed: (args) => { prepare(args); return measured(args, () => closedLoop(args)); },
   open: (args) => { prepare(args); return measured(args, () => openLoop(args)); },
   handshakes: (args) => measured(args, () => handshakeLoops(args)),
+  addRooms: (args) => addRooms(args, (localAddress) => {
+    loadKeys(args.secrets);
+    return handshake(args.url, nextToken(), gateKeys, { localAddress });
+  }),
+  relay: relayMeasured,
+  closeRooms,
   async close() {
     for (const conn of connections) conn.socket.terminate();
     connections.length = 0;

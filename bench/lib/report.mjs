@@ -19,6 +19,10 @@ export function rows(results) {
     add('crypto ceiling (1 thread)', { throughput_per_s: results.handshake.crypto_ceiling_per_s });
   }
   if (results.idle) add(`idle heartbeats (N=${fmt(results.idle.connections)})`, results.idle);
+  for (const [name, who] of [['room-relay', 'Pantheon'], ['peer-colyseus', 'Colyseus']]) {
+    const r = results[name];
+    if (r) add(`${name}: ${who}, ${fmt(r.rooms)} rooms${r.meets_slo ? '' : ' (over the service level)'}`, r);
+  }
   add('workers: 1 data-plane worker', results.workers?.one_worker);
   add('workers: 2 data-plane workers', results.workers?.two_workers);
   return out;
@@ -55,6 +59,19 @@ export function renderMarkdown(report, svgName) {
   const idle = report.results.idle;
   if (idle) {
     lines.push(`Idle: ${fmt(idle.connections)} connections over ${idle.source_addresses} loopback source address(es), connected in ${idle.connect_seconds} s; gate RSS ${(idle.gate_rss_before_bytes / MIB).toFixed(1)} → ${(idle.gate_rss_after_bytes / MIB).toFixed(1)} MiB = ${fmt(idle.rss_per_connection_bytes)} B per connection; heartbeat every ${idle.heartbeat_interval_ms} ms per connection; fd limits client ${idle.fd_limits.client}, gate ${idle.fd_limits.gate}.`, '');
+  }
+  const relays = [['room-relay', 'Pantheon'], ['peer-colyseus', 'Colyseus']].filter(([name]) => report.results[name]);
+  if (relays.length) {
+    const first = report.results[relays[0][0]];
+    lines.push(
+      `Room relay: rooms of ${first.room_size}, every player sends a 20-byte position ${first.relay_hz} times a second, relayed to the other members; latency runs from the moment a client sent to the moment another received, and the client's lateness against its schedule is its own column; ops/s above is delivered messages per second at the largest step that met the service level (p99 delivery ≤ ${first.slo.p99_ms} ms and ≥ ${first.slo.min_delivery_ratio * 100}% delivered). Every step:`,
+      '',
+      '| server | rooms | players | sent/s | delivered/s | delivered % | p99 ms | client send lag p99 ms | server CPU s | client CPU s | meets |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      ...relays.flatMap(([name, who]) => report.results[name].steps.map((st) =>
+        `| ${who} | ${fmt(st.rooms)} | ${fmt(st.players)} | ${fmt(st.sent_per_s)} | ${fmt(st.throughput_per_s)} | ${fmt(st.delivery_ratio * 100, 1)} | ${fmt(st.latency_ms.p99, 3)} | ${fmt(st.send_lag_p99_ms, 3)} | ${fmt(st.server_cpu_s)} | ${fmt(st.client_cpu_s)} | ${st.meets_slo ? 'yes' : 'no'} |`)),
+      '',
+    );
   }
   const w = report.results.workers;
   if (w) lines.push(`Workers: 2/1 = ${w.ratio_2_to_1}; client CPU share ${w.one_worker.client_cpu_share} (1 worker) and ${w.two_workers.client_cpu_share} (2 workers). On a machine where client and gate share the cores, a high client share caps the ratio.`, '');

@@ -5,7 +5,8 @@
 import { createHash, diffieHellman, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { Heartbeat } from '../../dist/gen/pantheon/client/v1/packet.js';
 import { clientCpuSeconds, shareOf } from './client-pool.mjs';
-import { cpuSeconds, memory, raiseFdLimit, startCluster, startEchoServer } from './cluster.mjs';
+import { cpuSeconds, memory, raiseFdLimit, startCluster, startColyseus, startEchoServer } from './cluster.mjs';
+import { ROOM_SIZE } from './relay-clients.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value, digits = 2) => +value.toFixed(digits);
@@ -34,17 +35,18 @@ async function measure(processes, pool, command, argsFor, { warmupMs, durationMs
   await sleep(durationMs);
   const serverCpu = processes.map((p, i) => cpuSeconds(p.pid) - serverBefore[i]);
   const client = clientCpuSeconds() - clientBefore;
-  const result = await done;
+  const { count, latency_ms, errors, ...extra } = await done;
   const server = serverCpu.reduce((a, b) => a + b, 0);
   return {
-    throughput_per_s: Math.round(result.count / (durationMs / 1000)),
-    latency_ms: result.latency_ms,
-    errors: result.errors,
+    throughput_per_s: Math.round(count / (durationMs / 1000)),
+    latency_ms,
+    errors,
     server_cpu_s: round(server),
     server_cpu_by_process_s: Object.fromEntries(processes.map((p, i) => [p.name, round(serverCpu[i])])),
     client_cpu_s: round(client),
     client_cpu_share: round(client / Math.max(0.001, client + server), 3),
     peak_rss_bytes: rss.peak(),
+    ...extra, // what a command counts beyond replies, e.g. the relay's sent and expected deliveries
   };
 }
 
@@ -179,4 +181,64 @@ export async function workers(opts, pool) {
   };
 }
 
-export const scenarios = { baseline, 'gate-heartbeat': gateHeartbeat, 'gate-roma-echo': gateRomaEcho, handshake, idle, workers };
+/**
+ * Rooms of 8 relaying position updates at --relay-hz, added in steps of ×1.5
+ * from --relay-rooms up to --relay-max-rooms on the same processes. A step
+ * meets the service level when its p99 delivery latency is within
+ * --relay-slo-ms and at least 99% of the updates sent in the window reached
+ * every other member; the ramp stops at the first step that does not. The
+ * capacity is the delivered rate of the last step that met it, so Pantheon
+ * and Colyseus are compared at the same p99 bound.
+ */
+async function relayRamp(target, pool, opts, kind) {
+  const steps = [];
+  let rooms = 0;
+  const fdLimit = raiseFdLimit(process.pid, opts.relayMaxRooms * ROOM_SIZE + 10_000);
+  for (const p of target.processes) raiseFdLimit(p.pid, opts.relayMaxRooms * ROOM_SIZE * 2 + 10_000);
+  try {
+    for (let want = Math.min(opts.relayRooms, opts.relayMaxRooms); ; want = Math.min(opts.relayMaxRooms, Math.ceil(want * 1.5))) {
+      const add = want - rooms;
+      const addresses = sourceAddresses(want * ROOM_SIZE);
+      const added = await pool.all('addRooms', (i) => ({ kind, rooms: shareOf(add, pool.threads, i), url: target.url, secrets: target.secrets, httpBase: target.httpBase, localAddresses: addresses }));
+      rooms += added.rooms;
+      const { expected, sent, firstError, worstThreadSendLagP99Ms, ...step } = await measure(target.processes, pool, 'relay', () => ({ hz: opts.relayHz }), window(opts));
+      const deliveryRatio = round(step.throughput_per_s * (opts.durationMs / 1000) / Math.max(1, expected), 4);
+      const meets = step.latency_ms.p99 !== null && step.latency_ms.p99 <= opts.relaySloMs && deliveryRatio >= 0.99;
+      steps.push({ rooms, players: added.players, sent_per_s: Math.round(sent / (opts.durationMs / 1000)), delivery_ratio: deliveryRatio, meets_slo: meets, send_lag_p99_ms: round(worstThreadSendLagP99Ms, 3), first_error: firstError ?? undefined, ...step });
+      process.stderr.write(`bench:   ${kind} ${rooms} rooms: ${step.throughput_per_s}/s delivered (${(deliveryRatio * 100).toFixed(1)}%), p99 ${step.latency_ms.p99} ms${meets ? '' : ' (over the service level: stop)'}\n`);
+      if (!meets || want >= opts.relayMaxRooms) break;
+    }
+  } finally {
+    await pool.all('closeRooms', () => ({}));
+  }
+  const best = steps.filter((step) => step.meets_slo).at(-1);
+  return {
+    ...(best ?? steps.at(-1)),
+    capacity_per_s: best?.throughput_per_s ?? 0,
+    saturated: !steps.at(-1).meets_slo,
+    slo: { p99_ms: opts.relaySloMs, min_delivery_ratio: 0.99 },
+    relay_hz: opts.relayHz,
+    room_size: ROOM_SIZE,
+    client_fd_limit: fdLimit,
+    steps,
+  };
+}
+
+export async function roomRelay(opts, pool) {
+  return withProcesses(() => startCluster({ gateWorkers: opts.workers, withRooms: true }), (cluster) => relayRamp(cluster, pool, opts, 'pantheon'));
+}
+
+export async function peerColyseus(opts, pool) {
+  return withProcesses(() => startColyseus(), (server) => relayRamp(server, pool, opts, 'colyseus'));
+}
+
+export const scenarios = {
+  baseline,
+  'gate-heartbeat': gateHeartbeat,
+  'gate-roma-echo': gateRomaEcho,
+  handshake,
+  idle,
+  'room-relay': roomRelay,
+  'peer-colyseus': peerColyseus,
+  workers,
+};

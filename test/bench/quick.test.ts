@@ -22,7 +22,7 @@ describe('npm run bench --quick', () => {
     expect(readFileSync(join(out, `${base}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
 
     const report = JSON.parse(readFileSync(join(out, json!), 'utf8'));
-    const names = ['baseline', 'gate-heartbeat', 'gate-roma-echo', 'handshake', 'idle', 'workers'];
+    const names = ['baseline', 'gate-heartbeat', 'gate-roma-echo', 'handshake', 'idle', 'room-relay', 'peer-colyseus', 'workers'];
     expect(Object.keys(report.results)).toEqual(names);
     for (const name of names) {
       const r = report.results[name];
@@ -37,6 +37,16 @@ describe('npm run bench --quick', () => {
     expect(report.results.idle.rss_per_connection_bytes).toBeTypeOf('number');
     expect(report.results['gate-roma-echo'].half_rate.latency_ms.p99).toBeGreaterThan(0);
     expect(report.results.workers.ratio_2_to_1).toBeGreaterThan(0);
+    for (const name of ['room-relay', 'peer-colyseus']) {
+      const relay = report.results[name];
+      expect(relay.steps, name).toHaveLength(1);
+      expect(relay.steps[0]).toMatchObject({ rooms: 2, players: 16 });
+      expect(relay.steps[0].sent_per_s, name).toBeGreaterThan(0);
+      // Every update sent in the window reached the 7 other members of its room.
+      expect(relay.steps[0].delivery_ratio, name).toBe(1);
+      expect(relay.capacity_per_s, name).toBe(relay.throughput_per_s);
+    }
+    expect(report.results['peer-colyseus'].peak_rss_bytes).toHaveProperty('colyseus');
     expect(report.targets.map((t: { verdict: string }) => t.verdict).every((v: string) => v === 'PASS' || v === 'MISS')).toBe(true);
     expect(readFileSync(join(out, `${base}.md`), 'utf8')).toContain('## Targets');
   }, 120_000);
