@@ -9,6 +9,7 @@ import { startTracing, type TracingConfig } from '../common/tracing.js';
 import type { RingPair } from '../ring/ring-channel.js';
 import { ControlLink } from './control-link.js';
 import { DataPlane } from './data-plane.js';
+import { frameCipherBackend } from '../security/frame-cipher.js';
 import { TcpTransport } from './transports/tcp-transport.js';
 import { UwsTransport } from './transports/uws-transport.js';
 
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
     new TcpTransport({ host: gate.host, port: gate.tcp.port, backlog: gate.tcp.backlog, maxFrameBytes: gate.max_frame_bytes }),
   ]);
   control.send({ $case: 'ready', value: { worker: boot.worker, listening } });
-  logger.debug({ event: 'worker_ready', listening }, 'worker ready');
+  logger.debug({ event: 'worker_ready', listening, frame_cipher: frameCipherBackend.name }, 'worker ready');
+  if (frameCipherBackend.fallbackReason && boot.worker === 0) {
+    logger.warn({ event: 'frame_cipher_fallback', reason: frameCipherBackend.fallbackReason }, `frames are sealed with node:crypto, about 3x slower per frame: ${frameCipherBackend.fallbackReason}`);
+  }
 
   // Draining arrives on the ring like every other instruction. Ending the
   // thread is lifecycle, not data: the control plane posts "stop" last, and

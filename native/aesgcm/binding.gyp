@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "aesgcm",
+      "sources": ["aesgcm.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
