@@ -70,8 +70,11 @@ function profilingArgs(name) {
   return ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF_DIR ?? join(root, 'bench/results/profiles')];
 }
 
-function startProcess(name, args, env = {}) {
-  const child = spawn(process.execPath, [...profilingArgs(name), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `fdLimit` starts the process under prlimit, so it reads the raised open-file limit at start (the gate sizes its connection cap from it). */
+function startProcess(name, args, env = {}, fdLimit = 0) {
+  const argv = [...profilingArgs(name), ...args];
+  const [command, commandArgs] = fdLimit ? ['prlimit', [`--nofile=${fdLimit}:${fdLimit}`, '--', process.execPath, ...argv]] : [process.execPath, argv];
+  const child = spawn(command, commandArgs, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve, reject) => {
@@ -131,15 +134,14 @@ export async function startCluster({ gateWorkers, withRoma, withRooms = false, f
     },
   };
   try {
-    // The fd limit is raised right after ready, before the bench opens any connection.
     if (withRoma || withRooms) processes.push(await startProcess('roma', [join(root, 'dist/roma.js'), '--config', config]));
     if (withRooms) {
       // The same config file; the environment makes this one the room-role instance room-1.
       const env = { PANTHEON_ROMA__ID: 'room-1', PANTHEON_ROMA__ROLE: 'room', PANTHEON_ROMA__GRPC__PORT: String(room), PANTHEON_ROMA__HTTP__PORT: String(roomHttp) };
       processes.push(await startProcess('room', [join(root, 'dist/roma.js'), '--config', config], env));
     }
-    processes.push(await startProcess('gate', [join(root, 'dist/gate.js'), '--config', config]));
-    if (fdLimit) raiseFdLimit(processes.at(-1).pid, fdLimit);
+    // Raising the hard limit needs root with CAP_SYS_RESOURCE; without it prlimit fails and so does the start, saying why.
+    processes.push(await startProcess('gate', [join(root, 'dist/gate.js'), '--config', config], {}, fdLimit));
   } catch (error) {
     await cluster.stop();
     throw error;

@@ -134,6 +134,9 @@ export async function idle(opts, pool) {
   const n = opts.idleConnections;
   const fdLimit = n + 10_000;
   const clientFdLimit = raiseFdLimit(process.pid, fdLimit);
+  if (clientFdLimit < n + 1_000) {
+    throw new Error(`idle: ${n} connections need more than ${n + 1_000} open files in the bench process, which may have ${clientFdLimit}; raising the hard limit needs root with CAP_SYS_RESOURCE (docs/performance.md, "System settings")`);
+  }
   // The gate's silence timeout (3 × interval) is set to its maximum so that the first connections of a long
   // connect phase are not closed before the last are open; clients still heartbeat every --heartbeat-ms.
   return withProcesses(() => startCluster({ gateWorkers: opts.workers, withRoma: false, fdLimit, heartbeatMs: 600_000 }), async (cluster) => {

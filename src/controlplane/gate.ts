@@ -9,6 +9,7 @@ import { secretsDir, type ProcessContext, type RunningService } from '../common/
 import { loadGateSigningKeys, loadTokenKeys } from '../security/keys.js';
 import { PantheonError } from '../common/errors.js';
 import { StartupRollback } from '../common/startup-rollback.js';
+import { connectionCapFor, FD_RESERVE, openFileLimit } from '../common/fd-limit.js';
 import { LogoutCode } from '../gen/pantheon/client/v1/packet.js';
 import { startGateGrpc } from './admin-grpc.js';
 import { StaticRegistry } from './registry/static-registry.js';
@@ -29,6 +30,9 @@ import { createConnectionCounts } from '../dataplane/limits/connection-counts.js
 /** Beyond the drain grace period: time for workers to report and frames to leave. */
 const DRAIN_SLACK_MS = 200;
 
+/** The whole process shares one fd limit; read once, at start (a SIGHUP cannot raise it). */
+const fdLimit = openFileLimit();
+
 export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): RuntimeSettings {
   return {
     logLevel,
@@ -39,7 +43,7 @@ export function runtimeSettingsFrom(gate: GateConfig, logLevel: string): Runtime
     backendTimeoutMs: gate.backend_timeout_ms,
     routeTimeoutMs: gate.route_timeout_ms,
     maxPendingPerSession: gate.max_pending_per_session,
-    maxConnections: gate.limits.max_connections,
+    maxConnections: connectionCapFor(gate.limits.max_connections, fdLimit).maxConnections,
     maxConnectionsPerIp: gate.limits.max_connections_per_ip,
     packetsPerS: gate.limits.packets_per_session.rate_per_s,
     packetBurst: gate.limits.packets_per_session.burst,
@@ -65,6 +69,7 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
   }
   let signingPem = signing.current.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 
+  warnIfFdLimited(gate.limits.max_connections, logger);
   const rollback = new StartupRollback(logger);
   return rollback.run(async () => {
     const registry: Registry = config.registry.kind === 'etcd' ? await EtcdRegistry.start(config, logger) : new StaticRegistry(config.registry);
@@ -297,4 +302,13 @@ export async function startGate({ config, configPath, logger }: ProcessContext):
       },
     };
   });
+}
+
+function warnIfFdLimited(configured: number, logger: ProcessContext['logger']): void {
+  const cap = connectionCapFor(configured, fdLimit);
+  if (cap.clampedFrom === undefined) return;
+  logger.warn(
+    { event: 'max_connections_clamped', configured, effective: cap.maxConnections, fd_limit: fdLimit, fd_reserve: FD_RESERVE },
+    `gate.limits.max_connections ${configured} is more than the open-file limit ${fdLimit} allows; accepting at most ${cap.maxConnections} connections. Raise it (ulimit -n, LimitNOFILE in systemd) to serve more`,
+  );
 }

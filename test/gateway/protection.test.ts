@@ -2,38 +2,16 @@
 // limits, per-session rate limits and slow consumers
 // — all through real processes.
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EchoSeq, HandshakeErrorCode, LogoutCode, Module, PacketCode, ServerLogout, SystemSeq } from '../../src/sdk/node.js';
 import { ClientHello } from '../../src/gen/pantheon/client/v1/handshake.js';
 import { createTestCluster, type TestCluster } from '../harness/cluster.js';
 import { newPlayer, rawHandshakeReply, rawSession, type TestPlayer } from '../harness/player.js';
+import { acceptedConnections, closesSoon, tcpFrom } from '../harness/connections.js';
+
 
 const ECHO = { mod: Module.MODULE_ECHO, seq: EchoSeq.ECHO_SEQ_ECHO };
-
-async function tcpFrom(localAddress: string, port: number): Promise<Socket> {
-  const socket = netConnect({ port, host: '127.0.0.1', localAddress });
-  socket.on('error', () => {});
-  await new Promise((resolve) => socket.once('connect', resolve));
-  return socket;
-}
-
-/** Connections the gate has accepted (workers report once a second). */
-async function acceptedConnections(cluster: TestCluster): Promise<number> {
-  const stats = await (await fetch(`http://127.0.0.1:${cluster.ports.gateAdmin}/stats/connections`)).json();
-  return stats.total as number;
-}
-
-async function closesSoon(socket: Socket): Promise<boolean> {
-  if (socket.destroyed) return true;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), 1_500);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 describe('limits', () => {
   let cluster: TestCluster;

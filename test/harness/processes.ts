@@ -34,12 +34,15 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Resolve as soon as the process starts (do not wait for `ready`). */
   noWait?: boolean;
+  /** A command that runs node, e.g. ['prlimit', '--nofile=400:400', '--'] to start with a lower fd limit. */
+  launcher?: string[];
 }
 
 export async function startService(name: string, configPath: string, options: StartOptions = {}): Promise<ServiceProcess> {
   const entry = join(repoRoot, 'dist', `${name}.js`);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [entry, '--config', configPath, ...(options.args ?? [])], {
+  const [command, ...prefix] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(command, [...prefix, entry, '--config', configPath, ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
