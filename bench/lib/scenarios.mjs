@@ -132,10 +132,10 @@ export const sourceAddresses = (n) => Array.from({ length: Math.ceil(n / 20_000)
 
 export async function idle(opts, pool) {
   const n = opts.idleConnections;
-  const fdLimit = n + 10_000;
+  const fdLimit = n + 1_500; // one fd per connection on each side, plus what the processes hold besides
   const clientFdLimit = raiseFdLimit(process.pid, fdLimit);
-  if (clientFdLimit < n + 1_000) {
-    throw new Error(`idle: ${n} connections need more than ${n + 1_000} open files in the bench process, which may have ${clientFdLimit}; raising the hard limit needs root with CAP_SYS_RESOURCE (docs/performance.md, "System settings")`);
+  if (clientFdLimit < fdLimit) {
+    throw new Error(`idle: ${n} connections need ${fdLimit} open files in the bench process, which may have ${clientFdLimit}; raising the hard limit needs root with CAP_SYS_RESOURCE (docs/performance.md, "System settings")`);
   }
   // The gate's silence timeout (3 × interval) is set to its maximum so that the first connections of a long
   // connect phase are not closed before the last are open; clients still heartbeat every --heartbeat-ms.
