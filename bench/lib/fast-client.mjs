@@ -56,7 +56,7 @@ export async function handshake(url, token, gatePublicKeys, { localAddress, veri
 }
 
 /** Unsigned varint of a non-negative safe integer (room ids pass 2^32, so no 32-bit shifts). */
-export function writeVarint(buffer, at, value) {
+function writeVarint(buffer, at, value) {
   while (value > 0x7f) {
     buffer[at++] = (value % 128) | 0x80;
     value = Math.floor(value / 128);
@@ -93,17 +93,24 @@ export function corkedWriter() {
 }
 
 /**
- * Packet{mod, seq, index, data} encoder reusing one scratch buffer per
- * connection (fields 1, 2, 4, 5 of proto/pantheon/client/v1/packet.proto).
+ * Writes Packet fields mod 1, seq 2, obj 3 (when non-zero), index 4 and the
+ * tag and length of data 5 (proto/pantheon/client/v1/packet.proto) at the
+ * start of `buffer`; returns where the data goes.
  */
+export function writePacketHead(buffer, mod, seq, obj, index, dataLength) {
+  let at = 0;
+  buffer[at++] = 0x08; at = writeVarint(buffer, at, mod);
+  buffer[at++] = 0x10; at = writeVarint(buffer, at, seq);
+  if (obj) { buffer[at++] = 0x18; at = writeVarint(buffer, at, obj); }
+  buffer[at++] = 0x20; at = writeVarint(buffer, at, index);
+  buffer[at++] = 0x2a; return writeVarint(buffer, at, dataLength);
+}
+
+/** Packet{mod, seq, index, data} encoder reusing one scratch buffer per connection. */
 export function packetEncoder(mod, seq, data) {
   const scratch = Buffer.alloc(32 + data.length);
   return (index) => {
-    let at = 0;
-    scratch[at++] = 0x08; at = writeVarint(scratch, at, mod);
-    scratch[at++] = 0x10; at = writeVarint(scratch, at, seq);
-    scratch[at++] = 0x20; at = writeVarint(scratch, at, index);
-    scratch[at++] = 0x2a; at = writeVarint(scratch, at, data.length);
+    const at = writePacketHead(scratch, mod, seq, 0, index, data.length);
     scratch.set(data, at);
     return scratch.subarray(0, at + data.length);
   };

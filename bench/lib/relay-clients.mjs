@@ -12,7 +12,7 @@ import { CharacterSeq, CreateCharacterRequest, CreateCharacterResponse, EnterGam
 import { GameModule } from '../../dist/gen/pantheon/game/v1/common.js';
 import { CreateRoomRequest, CreateRoomResponse, JoinRoomRequest, JoinRoomResponse, RoomModule, RoomSeq } from '../../dist/gen/pantheon/game/v1/room.js';
 import { histogramOptions } from './client-pool.mjs';
-import { corkedWriter, handshake, openSocket, writeVarint } from './fast-client.mjs';
+import { corkedWriter, handshake, openSocket, writePacketHead } from './fast-client.mjs';
 
 export const ROOM_SIZE = 8;
 const PAYLOAD_BYTES = 20;
@@ -93,26 +93,16 @@ function pantheonPlayer(conn) {
     call(mod, seq, data, obj = 0) {
       player.index = (player.index + 1) >>> 0 || 1;
       const index = player.index;
-      let at = 0;
       const packet = Buffer.alloc(48 + data.length);
-      packet[at++] = 0x08; at = writeVarint(packet, at, mod);
-      packet[at++] = 0x10; at = writeVarint(packet, at, seq);
-      if (obj) { packet[at++] = 0x18; at = writeVarint(packet, at, obj); }
-      packet[at++] = 0x20; at = writeVarint(packet, at, index);
-      packet[at++] = 0x2a; at = writeVarint(packet, at, data.length);
+      const at = writePacketHead(packet, mod, seq, obj, index, data.length);
       packet.set(data, at);
       conn.socket.send(conn.sealer.seal(packet.subarray(0, at + data.length)));
       return new Promise((resolve, reject) => pending.set(index, { resolve, reject, what: `${mod}/${seq}` }));
     },
     send(sentAt) {
       player.index = (player.index + 1) >>> 0 || 1;
-      let at = 0;
-      scratch[at++] = 0x08; at = writeVarint(scratch, at, RoomModule.ROOM_MODULE_ID);
-      scratch[at++] = 0x10; at = writeVarint(scratch, at, RoomSeq.ROOM_SEQ_RELAY);
-      scratch[at++] = 0x18; at = writeVarint(scratch, at, player.roomId);
-      scratch[at++] = 0x20; at = writeVarint(scratch, at, player.index);
-      scratch[at++] = 0x2a; scratch[at++] = PAYLOAD_BYTES + 2; // Packet.data = RelayRequest{data}
-      scratch[at++] = 0x0a; scratch[at++] = PAYLOAD_BYTES;
+      let at = writePacketHead(scratch, RoomModule.ROOM_MODULE_ID, RoomSeq.ROOM_SEQ_RELAY, player.roomId, player.index, PAYLOAD_BYTES + 2);
+      scratch[at++] = 0x0a; scratch[at++] = PAYLOAD_BYTES; // Packet.data = RelayRequest{data}
       writePosition(scratch, at, sentAt, player);
       write(conn.socket, conn.sealer.seal(scratch.subarray(0, at + PAYLOAD_BYTES)));
     },
